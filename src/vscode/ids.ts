@@ -1,0 +1,73 @@
+/**
+ * The one place that names every command, view, setting and context key the
+ * extension contributes. `test/unit/contributes.test.ts` checks package.json
+ * against this module, so the two cannot drift apart. No `vscode` import here.
+ */
+
+export const EXTENSION_ID = 'codecraft.codecraft-vscode';
+
+export const ViewContainers = {
+  main: 'codecraft',
+} as const;
+
+export const Views = {
+  projects: 'codecraft.projects',
+  files: 'codecraft.files',
+} as const;
+
+/** Every contributed command, with its palette title (category "CodeCraft"). */
+export const Commands = {
+  syncNow: 'codecraft.syncNow',
+  showLog: 'codecraft.showLog',
+  selectProject: 'codecraft.selectProject',
+  refreshFiles: 'codecraft.refreshFiles',
+} as const;
+export type CommandId = (typeof Commands)[keyof typeof Commands];
+
+export const CommandTitles: Record<CommandId, string> = {
+  [Commands.syncNow]: 'Sync Now',
+  [Commands.showLog]: 'Show Log',
+  [Commands.selectProject]: 'Show Project Files',
+  [Commands.refreshFiles]: 'Reload Files',
+};
+
+/** Commands that make no sense from the palette (they need a tree item). */
+export const PaletteHidden: readonly CommandId[] = [Commands.selectProject];
+
+export const Settings = {
+  endpoint: 'codecraft.endpoint',
+  projectId: 'codecraft.projectId',
+  databaseId: 'codecraft.databaseId',
+  projectsCollectionId: 'codecraft.collections.projects',
+  messagesCollectionId: 'codecraft.collections.messages',
+  filesCollectionId: 'codecraft.collections.files',
+  syncIntervalSeconds: 'codecraft.sync.intervalSeconds',
+  pageSize: 'codecraft.sync.pageSize',
+} as const;
+export type SettingId = (typeof Settings)[keyof typeof Settings];
+
+export const SettingDefaults: Record<SettingId, string | number> = {
+  [Settings.endpoint]: 'http://127.0.0.1:8787/v1',
+  [Settings.projectId]: 'codecraft',
+  [Settings.databaseId]: 'codecraft',
+  [Settings.projectsCollectionId]: 'projects',
+  [Settings.messagesCollectionId]: 'messages',
+  [Settings.filesCollectionId]: 'project_files',
+  [Settings.syncIntervalSeconds]: 300,
+  [Settings.pageSize]: 100,
+};
+
+/** Settings that only the user (not a workspace) may set: they decide where credentials go. */
+export const ApplicationScopedSettings: readonly SettingId[] = [Settings.endpoint, Settings.projectId, Settings.databaseId];
+
+export const ContextKeys = {
+  signedIn: 'codecraft.signedIn',
+  loading: 'codecraft.loading',
+  offline: 'codecraft.offline',
+  hasProjects: 'codecraft.hasProjects',
+  projectSelected: 'codecraft.projectSelected',
+} as const;
+export type ContextKey = (typeof ContextKeys)[keyof typeof ContextKeys];
+
+export const UriScheme = 'codecraft';
+export const LogChannelName = 'CodeCraft';
