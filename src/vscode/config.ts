@@ -1,0 +1,45 @@
+import * as vscode from 'vscode';
+import { SettingDefaults, Settings, type SettingId } from './ids';
+
+export interface ConnectionSettings {
+  endpoint: string;
+  projectId: string;
+  databaseId: string;
+  collections: { projects: string; messages: string; files: string };
+}
+
+export interface SyncSettings {
+  intervalSeconds: number;
+  pageSize: number;
+}
+
+function read<T extends string | number>(id: SettingId): T {
+  const [section, ...rest] = id.split('.');
+  const value = vscode.workspace.getConfiguration(section).get<T>(rest.join('.'));
+  const fallback = SettingDefaults[id] as T;
+  if (value === undefined || value === null) return fallback;
+  if (typeof value !== typeof fallback) return fallback;
+  if (typeof value === 'string' && value.trim() === '') return fallback;
+  return value;
+}
+
+export function connectionSettings(): ConnectionSettings {
+  return {
+    endpoint: read<string>(Settings.endpoint).trim().replace(/\/+$/, ''),
+    projectId: read<string>(Settings.projectId).trim(),
+    databaseId: read<string>(Settings.databaseId).trim(),
+    collections: {
+      projects: read<string>(Settings.projectsCollectionId).trim(),
+      messages: read<string>(Settings.messagesCollectionId).trim(),
+      files: read<string>(Settings.filesCollectionId).trim(),
+    },
+  };
+}
+
+export function syncSettings(): SyncSettings {
+  const clamp = (n: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, Math.round(n)));
+  return {
+    intervalSeconds: clamp(read<number>(Settings.syncIntervalSeconds), 0, 86400),
+    pageSize: clamp(read<number>(Settings.pageSize), 10, 1000),
+  };
+}
