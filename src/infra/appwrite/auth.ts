@@ -1,0 +1,137 @@
+/**
+ * Signing in from Node, where the SDK has no cookie jar: the sign-in POST is
+ * made here and the session secret is read from X-Fallback-Cookies (or
+ * Set-Cookie). The caller keeps the secret in SecretStorage; nothing here
+ * logs secrets or headers, and no global `window` is ever defined.
+ */
+import { InvalidError, ServerError, UnauthorizedError, isCodeCraftError } from '../../core/errors';
+import type { RemoteAccount } from '../../core/remote';
+import { normaliseEndpoint } from './client';
+import { RestClient } from './rest';
+
+export { isLoopbackHost, normaliseEndpoint } from './client';
+
+export interface Connection {
+  endpoint: string;
+  project: string;
+  timeoutMs?: number;
+}
+
+export interface SignedIn {
+  /** The session secret; store it in SecretStorage, never log it. */
+  secret: string;
+  userId: string;
+  sessionId?: string;
+  /** When the session expires (server's date string). */
+  expire?: string;
+}
+
+export type RestoreResult =
+  | { status: 'signedIn'; account: RemoteAccount }
+  | { status: 'signedOut'; reason: string };
+
+function restClient(conn: Connection, session?: string): RestClient {
+  return new RestClient({
+    endpoint: normaliseEndpoint(conn.endpoint),
+    project: conn.project,
+    session,
+    timeoutMs: conn.timeoutMs,
+  });
+}
+
+/** The session secret from a sign-in answer: X-Fallback-Cookies, then Set-Cookie, then the body. */
+export function sessionSecretFrom(headers: Headers, project: string, body?: { secret?: unknown }): string | undefined {
+  const name = `a_session_${project}`;
+  const fallback = headers.get('x-fallback-cookies');
+  if (fallback) {
+    try {
+      const cookies = JSON.parse(fallback) as Record<string, unknown>;
+      const secret = cookies?.[name] ?? cookies?.[`${name}_legacy`];
+      if (typeof secret === 'string' && secret) return secret;
+    } catch {
+      // not JSON: try the next source
+    }
+  }
+  for (const cookie of headers.getSetCookie()) {
+    const eq = cookie.indexOf('=');
+    if (eq < 0) continue;
+    const key = cookie.slice(0, eq).trim();
+    if (key !== name && key !== `${name}_legacy`) continue;
+    const raw = cookie.slice(eq + 1).split(';')[0]!.trim();
+    if (!raw) continue;
+    try {
+      return decodeURIComponent(raw);
+    } catch {
+      return raw;
+    }
+  }
+  if (body && typeof body.secret === 'string' && body.secret) return body.secret;
+  return undefined;
+}
+
+/** POST /account/sessions/email. Wrong credentials → UnauthorizedError. */
+export async function signIn(conn: Connection, email: string, password: string, signal?: AbortSignal): Promise<SignedIn> {
+  if (!email || !password) throw new InvalidError('E-mail and password are both required to sign in.');
+  const rest = restClient(conn);
+  const { headers, data } = await rest.call<{ $id?: unknown; userId?: unknown; expire?: unknown; secret?: unknown }>({
+    method: 'POST',
+    path: '/account/sessions/email',
+    params: { email, password },
+    signal,
+    what: 'Sign in',
+  });
+  const secret = sessionSecretFrom(headers, conn.project, data ?? undefined);
+  if (!secret) {
+    throw new InvalidError(
+      'Sign in succeeded but the server sent no session secret (X-Fallback-Cookies / Set-Cookie); is a proxy removing it?',
+      { type: 'session_secret_missing' },
+    );
+  }
+  if (typeof data?.userId !== 'string') throw new ServerError('Sign in failed: the server sent no user id');
+  const result: SignedIn = { secret, userId: data.userId };
+  if (typeof data.$id === 'string') result.sessionId = data.$id;
+  if (typeof data.expire === 'string') result.expire = data.expire;
+  return result;
+}
+
+/**
+ * Checks a stored secret with GET /account. A 401 means signed out (delete the
+ * secret, ask to sign in); network trouble, timeouts and 5xx throw, so an
+ * offline start keeps the session.
+ */
+export async function restoreSession(conn: Connection, secret: string, signal?: AbortSignal): Promise<RestoreResult> {
+  if (!secret) return { status: 'signedOut', reason: 'No stored session.' };
+  const rest = restClient(conn, secret);
+  try {
+    const { data } = await rest.call<{ $id?: unknown; email?: unknown; name?: unknown }>({
+      method: 'GET',
+      path: '/account',
+      signal,
+      what: 'Restore session',
+    });
+    if (!data || typeof data.$id !== 'string') throw new ServerError('Restore session failed: the server sent no user id');
+    return {
+      status: 'signedIn',
+      account: {
+        $id: data.$id,
+        email: typeof data.email === 'string' ? data.email : '',
+        name: typeof data.name === 'string' ? data.name : '',
+      },
+    };
+  } catch (e) {
+    if (e instanceof UnauthorizedError) return { status: 'signedOut', reason: e.message };
+    throw e;
+  }
+}
+
+/** DELETE /account/sessions/current. An already invalid session counts as signed out. */
+export async function signOut(conn: Connection, secret: string, signal?: AbortSignal): Promise<void> {
+  if (!secret) return;
+  const rest = restClient(conn, secret);
+  try {
+    await rest.call({ method: 'DELETE', path: '/account/sessions/current', signal, what: 'Sign out' });
+  } catch (e) {
+    if (isCodeCraftError(e) && (e.kind === 'Unauthorized' || e.kind === 'NotFound')) return;
+    throw e;
+  }
+}

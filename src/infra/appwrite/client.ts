@@ -1,0 +1,97 @@
+/**
+ * Connection settings shared by the REST client, the remote API, auth and
+ * realtime: endpoint validation, collection ids, and the SDK client (kept for
+ * its types and for proving the REST client's wire fidelity).
+ */
+import { Client } from 'appwrite';
+import { InvalidError } from '../../core/errors';
+import type { CollectionKind } from '../../core/model';
+
+export interface CollectionIds {
+  projects: string;
+  messages: string;
+  files: string;
+}
+
+export const DEFAULT_COLLECTIONS: Readonly<CollectionIds> = Object.freeze({
+  projects: 'projects',
+  messages: 'messages',
+  files: 'project_files',
+});
+
+export interface AppwriteConfig {
+  /** e.g. https://cloud.appwrite.io/v1; normalised with normaliseEndpoint. */
+  endpoint: string;
+  project: string;
+  databaseId: string;
+  collections?: Partial<CollectionIds>;
+  /** Per-request timeout in ms (default 15 s). */
+  timeoutMs?: number;
+}
+
+export function collectionIds(config: Pick<AppwriteConfig, 'collections'>): CollectionIds {
+  return { ...DEFAULT_COLLECTIONS, ...config.collections };
+}
+
+export function collectionId(config: Pick<AppwriteConfig, 'collections'>, kind: CollectionKind): string {
+  return collectionIds(config)[kind];
+}
+
+/** 127.0.0.0/8, ::1 and localhost: the only hosts plain http:// may talk to. */
+export function isLoopbackHost(hostname: string): boolean {
+  const h = hostname.toLowerCase().replace(/^\[|\]$/g, '');
+  if (h === 'localhost' || h.endsWith('.localhost')) return true;
+  if (h === '::1' || h === '0:0:0:0:0:0:0:1') return true;
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(h);
+  if (v4) return Number(v4[1]) === 127 && v4.slice(1).every((p) => Number(p) <= 255);
+  // IPv4-mapped loopback as the URL parser writes it (::ffff:127.x.y.z → ::ffff:7fxx:yyzz)
+  return /^::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}$/.test(h);
+}
+
+/**
+ * Validates an Appwrite endpoint and returns it without trailing slashes.
+ * A bare origin gets `/v1`; any other path is kept as written (servers behind
+ * a path prefix). Plain http:// is refused except on loopback, before any
+ * request is made.
+ */
+export function normaliseEndpoint(raw: string): string {
+  const text = (raw ?? '').trim();
+  if (!text) throw new InvalidError('The Appwrite endpoint is empty.', { type: 'endpoint_invalid' });
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new InvalidError(`The Appwrite endpoint "${text}" is not a URL (expected e.g. https://cloud.appwrite.io/v1).`, {
+      type: 'endpoint_invalid',
+    });
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new InvalidError(`The Appwrite endpoint must use https:// (got ${url.protocol}).`, { type: 'endpoint_invalid' });
+  }
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
+    throw new InvalidError(
+      `Refusing plain http:// to ${url.hostname}: sign-in secrets would travel unencrypted. Use https://, or http:// only on this machine (localhost, 127.0.0.1, ::1).`,
+      { type: 'endpoint_insecure' },
+    );
+  }
+  if (url.username || url.password) {
+    throw new InvalidError('The Appwrite endpoint must not contain a user name or password.', { type: 'endpoint_invalid' });
+  }
+  if (url.search || url.hash) {
+    throw new InvalidError('The Appwrite endpoint must not contain a query or fragment.', { type: 'endpoint_invalid' });
+  }
+  let path = url.pathname.replace(/\/+$/, '');
+  if (path === '') path = '/v1';
+  return `${url.protocol}//${url.host}${path}`;
+}
+
+/**
+ * The SDK's client for the same connection. The extension sends its requests
+ * through RestClient (which can time out and be cancelled); this exists so
+ * tests can prove both put the same bytes on the wire.
+ */
+export function createSdkClient(options: { endpoint: string; project: string; session?: string }): Client {
+  const client = new Client().setEndpoint(normaliseEndpoint(options.endpoint)).setProject(options.project);
+  if (options.session) client.setSession(options.session);
+  return client;
+}
