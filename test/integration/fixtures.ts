@@ -1,0 +1,54 @@
+/**
+ * The data the integration and UI suites pre-fill into the extension's local store, and the
+ * environment contract between the runners (test/harness) and the code that runs inside the
+ * extension host. No `vscode` import here: the runners use it too.
+ */
+
+export const EXTENSION_ID = 'codecraft.codecraft-vscode';
+
+/** Environment variables the runners pass to the extension host. */
+export const TestEnv = {
+  /** `codecraft.endpoint` the runner configured: a listener that accepts and never answers */
+  endpoint: 'CODECRAFT_TEST_ENDPOINT',
+  /** a file the code-server runner writes once it has seen the project rows in the workbench DOM */
+  domAck: 'CODECRAFT_TEST_DOM_ACK',
+} as const;
+
+export const TEST_USER_ID = 'user-integration-1';
+
+export function testIdentity(endpoint: string) {
+  return { endpoint, project: 'codecraft', database: 'codecraft', userId: TEST_USER_ID };
+}
+
+const at = (minute: number) => `2025-03-01T10:${String(minute).padStart(2, '0')}:00.000+00:00`;
+
+/** Three projects as Appwrite returns them (system fields + the app's attributes). */
+export const TEST_PROJECTS = [
+  { title: 'Weather Dashboard', slug: 'weather-dashboard', framework: 'react', minute: 1 },
+  { title: 'Recipe Finder', slug: 'recipe-finder', framework: 'vue', minute: 2 },
+  { title: 'Portfolio Site', slug: 'portfolio-site', framework: 'svelte', minute: 3 },
+].map((p, i) => ({
+  $id: `itest-project-${i + 1}`,
+  $collectionId: 'projects',
+  $databaseId: 'codecraft',
+  $createdAt: at(p.minute),
+  $updatedAt: at(p.minute),
+  $permissions: [],
+  userId: TEST_USER_ID,
+  title: p.title,
+  slug: p.slug,
+  description: `${p.title} built with ${p.framework}`,
+  framework: p.framework,
+  status: 'active',
+  createdAt: at(p.minute),
+  updatedAt: at(p.minute),
+}));
+
+export const TEST_PROJECT_TITLES = TEST_PROJECTS.map((p) => p.title);
+
+/** The extension's exported API (what activate() returns). */
+export interface CodeCraftApi {
+  readonly timings: { activateStart: number; projectsPainted?: number; projectsPaintedCount?: number };
+  projectItems(): Promise<{ id: string; label: string; description?: string }[]>;
+  prefillForTests(identity: { endpoint: string; project: string; database: string; userId: string }, projects: unknown[]): Promise<void>;
+}
