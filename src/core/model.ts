@@ -1,0 +1,187 @@
+/**
+ * The domain model: zod schemas for the three CodeCraft collections as the web
+ * app shapes them, plus Appwrite's system fields. Everything that arrives from
+ * the server or from local storage goes through these before use.
+ *
+ * Ordering, checkpoints and change detection use the `$` fields only; the app's
+ * own `createdAt` / `updatedAt` strings are data, nothing more.
+ */
+import { z } from 'zod';
+
+/** A date string as Appwrite writes it (`2025-01-15T10:00:00.000+00:00`) or any ISO form Date can read. */
+const dateString = z.string().refine((s) => !Number.isNaN(Date.parse(s)), { message: 'not a valid date' });
+
+/** The app's own optional date fields: tolerant of null, strict that a present value is a date. */
+const optionalDate = dateString.nullable().optional();
+
+/**
+ * Appwrite's system fields. `$id` is always present: ids are chosen on the
+ * client before the first write. The rest are optional until the document
+ * first reaches the server.
+ */
+const systemShape = {
+  $id: z.string().min(1).max(255),
+  $createdAt: dateString.optional(),
+  $updatedAt: dateString.optional(),
+  $permissions: z.array(z.string()).optional(),
+  $collectionId: z.string().optional(),
+  $databaseId: z.string().optional(),
+};
+
+const SystemFieldsStrict = z.object(systemShape);
+export type SystemFields = z.infer<typeof SystemFieldsStrict>;
+
+const projectStrict = z.object({
+  ...systemShape,
+  userId: z.string().min(1).max(36),
+  title: z.string().max(255),
+  slug: z.string().max(255),
+  description: z.string().max(2000).nullable().optional(),
+  framework: z.string().max(64),
+  status: z.string().max(32),
+  createdAt: optionalDate,
+  updatedAt: optionalDate,
+  lastMessageAt: optionalDate,
+});
+
+const messageStrict = z.object({
+  ...systemShape,
+  projectId: z.string().min(1).max(36),
+  userId: z.string().max(36).nullable().optional(),
+  role: z.enum(['user', 'assistant', 'system']),
+  content: z.string().max(1_000_000),
+  sequence: z.number().int(),
+  createdAt: optionalDate,
+});
+
+const projectFileStrict = z.object({
+  ...systemShape,
+  projectId: z.string().min(1).max(36),
+  userId: z.string().max(36).nullable().optional(),
+  path: z.string().min(1).max(1024),
+  type: z.enum(['file', 'directory']),
+  content: z.string().max(5_000_000).nullable().optional(),
+  language: z.string().max(64).nullable().optional(),
+  createdAt: optionalDate,
+  updatedAt: optionalDate,
+});
+
+export type Project = z.infer<typeof projectStrict>;
+export type Message = z.infer<typeof messageStrict>;
+export type ProjectFile = z.infer<typeof projectFileStrict>;
+
+/*
+ * The exported schemas keep unknown extra fields (attributes the server added
+ * later), so re-saving a document loses nothing; known fields stay strictly typed.
+ */
+export const ProjectSchema = projectStrict.loose();
+export const MessageSchema = messageStrict.loose();
+export const ProjectFileSchema = projectFileStrict.loose();
+export const SystemFieldsSchema = SystemFieldsStrict.loose();
+
+export type CollectionKind = 'projects' | 'messages' | 'files';
+export const COLLECTION_KINDS: readonly CollectionKind[] = ['projects', 'messages', 'files'];
+
+export interface DocOf {
+  projects: Project;
+  messages: Message;
+  files: ProjectFile;
+}
+export type AnyDoc = Project | Message | ProjectFile;
+
+const schemas = {
+  projects: ProjectSchema,
+  messages: MessageSchema,
+  files: ProjectFileSchema,
+} as const;
+
+export function schemaFor<K extends CollectionKind>(kind: K): z.ZodType<DocOf[K]> {
+  return schemas[kind] as unknown as z.ZodType<DocOf[K]>;
+}
+
+/** Where a sync pull got to: the last document seen, by (`$updatedAt`, `$id`). */
+export type Checkpoint = { updatedAt: string; id: string };
+
+export const CheckpointSchema = z.object({ updatedAt: dateString, id: z.string().min(1) });
+
+export type ParseResult<T> = { ok: true; value: T } | { ok: false; id?: string; reason: string };
+
+export interface Rejected {
+  index: number;
+  id?: string;
+  reason: string;
+}
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((i) => (i.path.length ? `${i.path.map(String).join('.')}: ${i.message}` : i.message))
+    .join('; ');
+}
+
+function idOf(item: unknown): string | undefined {
+  if (item && typeof item === 'object' && typeof (item as { $id?: unknown }).$id === 'string') {
+    return (item as { $id: string }).$id;
+  }
+  return undefined;
+}
+
+/** Parse one item; never throws. */
+export function parseOne<T>(schema: z.ZodType<T>, item: unknown): ParseResult<T> {
+  const r = schema.safeParse(item);
+  if (r.success) return { ok: true, value: r.data };
+  const id = idOf(item);
+  return id === undefined ? { ok: false, reason: describeIssues(r.error) } : { ok: false, id, reason: describeIssues(r.error) };
+}
+
+/** Parse a batch: the valid items, and the rejected ones with their index, id and reason. Never throws. */
+export function parseBatch<T>(schema: z.ZodType<T>, items: unknown[]): { valid: T[]; rejected: Rejected[] } {
+  const valid: T[] = [];
+  const rejected: Rejected[] = [];
+  if (!Array.isArray(items)) {
+    return { valid, rejected: [{ index: -1, reason: 'not an array' }] };
+  }
+  for (let index = 0; index < items.length; index++) {
+    const r = parseOne(schema, items[index]);
+    if (r.ok) valid.push(r.value);
+    else rejected.push(r.id === undefined ? { index, reason: r.reason } : { index, id: r.id, reason: r.reason });
+  }
+  return { valid, rejected };
+}
+
+/** Milliseconds of an optional date string; absent or unreadable sorts first. */
+export function timeOf(date: string | null | undefined): number {
+  if (!date) return Number.NEGATIVE_INFINITY;
+  const t = Date.parse(date);
+  return Number.isNaN(t) ? Number.NEGATIVE_INFINITY : t;
+}
+
+type Versioned = { $id: string; $updatedAt?: string | undefined };
+
+/** Order two versions of documents by (`$updatedAt`, then `$id`): negative when a is older. */
+export function compareDocVersion(a: Versioned, b: Versioned): number {
+  const ta = timeOf(a.$updatedAt);
+  const tb = timeOf(b.$updatedAt);
+  if (ta !== tb) return ta < tb ? -1 : 1;
+  return a.$id < b.$id ? -1 : a.$id > b.$id ? 1 : 0;
+}
+
+/** True when a is strictly newer than b by (`$updatedAt`, `$id`). */
+export function isNewer(a: Versioned, b: Versioned): boolean {
+  return compareDocVersion(a, b) > 0;
+}
+
+/** Compare a document's position against a checkpoint (same order as compareDocVersion). */
+export function compareToCheckpoint(doc: Versioned, cp: Checkpoint): number {
+  return compareDocVersion(doc, { $id: cp.id, $updatedAt: cp.updatedAt });
+}
+
+/** The checkpoint a document represents, or undefined before it reached the server. */
+export function checkpointOf(doc: Versioned): Checkpoint | undefined {
+  return doc.$updatedAt ? { updatedAt: doc.$updatedAt, id: doc.$id } : undefined;
+}
+
+/** The project a message or file belongs to; undefined for projects. */
+export function projectIdOf(kind: CollectionKind, doc: AnyDoc): string | undefined {
+  return kind === 'projects' ? undefined : (doc as Message | ProjectFile).projectId;
+}

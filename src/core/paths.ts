@@ -1,0 +1,73 @@
+/**
+ * File-path rules for project files. A path is relative, '/'-separated, and
+ * names something inside its project: no '..', no '.', no absolute or drive
+ * paths, no backslashes, no control characters, no empty segments.
+ *
+ * Normalising is deliberately small: a leading './' and one trailing '/' are
+ * dropped; anything else that looks odd is rejected rather than guessed at, so
+ * two different stored paths never silently become the same file.
+ */
+
+export const MAX_PATH_LENGTH = 1024;
+export const MAX_SEGMENT_LENGTH = 255;
+
+export type PathResult = { ok: true; path: string } | { ok: false; reason: string };
+
+const DRIVE = /^[A-Za-z]:/;
+
+/** Normalise a project-relative path or say why it is not one. Never throws. */
+export function normalizePath(input: unknown): PathResult {
+  if (typeof input !== 'string') return { ok: false, reason: 'path is not a string' };
+  let p = input;
+  while (p.startsWith('./')) p = p.slice(2);
+  if (p.length > 1 && p.endsWith('/')) p = p.slice(0, -1);
+  if (p.length === 0 || p === '.') return { ok: false, reason: 'path is empty' };
+  if (p.length > MAX_PATH_LENGTH) return { ok: false, reason: `path is longer than ${MAX_PATH_LENGTH} characters` };
+  if (p.charCodeAt(0) === 47 /* '/' */) return { ok: false, reason: 'path is absolute' };
+  if (DRIVE.test(p)) return { ok: false, reason: 'path starts with a drive letter' };
+  // One pass over the characters: this is the hot path of a 20,000-file tree.
+  let start = 0;
+  for (let i = 0; i <= p.length; i++) {
+    const c = i === p.length ? 47 : p.charCodeAt(i);
+    if (c < 32 || c === 127) return { ok: false, reason: 'path contains a control character' };
+    if (c === 92) return { ok: false, reason: 'path contains a backslash' };
+    if (c === 47) {
+      const len = i - start;
+      if (len === 0) return { ok: false, reason: 'path has an empty segment' };
+      if (len === 1 && p.charCodeAt(start) === 46) return { ok: false, reason: "path has a '.' segment" };
+      if (len === 2 && p.charCodeAt(start) === 46 && p.charCodeAt(start + 1) === 46) {
+        return { ok: false, reason: "path has a '..' segment" };
+      }
+      if (len > MAX_SEGMENT_LENGTH) return { ok: false, reason: `path segment is longer than ${MAX_SEGMENT_LENGTH} characters` };
+      start = i + 1;
+    }
+  }
+  return { ok: true, path: p };
+}
+
+export function isValidPath(input: unknown): input is string {
+  const r = normalizePath(input);
+  return r.ok && r.path === input;
+}
+
+/** Parent folder of a normalised path; '' for a top-level entry. */
+export function parentPath(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i < 0 ? '' : path.slice(0, i);
+}
+
+/** Last segment of a normalised path. */
+export function baseName(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
+}
+
+/** Join a folder ('' for the root) and a name. */
+export function joinPath(dir: string, name: string): string {
+  return dir === '' ? name : `${dir}/${name}`;
+}
+
+/** True when `ancestor` is a strict ancestor folder of `path` ('' is everyone's ancestor). */
+export function isAncestor(ancestor: string, path: string): boolean {
+  if (ancestor === '') return path !== '';
+  return path.length > ancestor.length && path.startsWith(ancestor) && path.charCodeAt(ancestor.length) === 47;
+}

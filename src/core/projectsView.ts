@@ -1,0 +1,63 @@
+/**
+ * Projects → rows for the Projects view: pure, so the tree provider only
+ * converts rows to TreeItems.
+ */
+import { timeOf, type Project } from './model';
+import { relativeTime } from './relativeTime';
+
+export interface ProjectRow {
+  id: string;
+  label: string;
+  /** `${framework} · ${relative time of last activity}` */
+  description: string;
+  /** Plain markdown-ish text: title, framework, status, slug, last activity, description. */
+  tooltip: string;
+  /** 'project' or 'project.archived' etc., for `viewItem` menus. */
+  contextValue: string;
+  /** Epoch ms of the last activity, or -Infinity when unknown. */
+  lastActivity: number;
+}
+
+/** Last activity: lastMessageAt, else the server's $updatedAt, else the app's updatedAt. */
+export function lastActivityOf(p: Project): number {
+  const m = timeOf(p.lastMessageAt);
+  if (m !== Number.NEGATIVE_INFINITY) return m;
+  const u = timeOf(p.$updatedAt);
+  return u !== Number.NEGATIVE_INFINITY ? u : timeOf(p.updatedAt);
+}
+
+function escapeMarkdown(text: string): string {
+  return text.replace(/([\\`*_{}[\]()#+\-.!|<>])/g, '\\$1');
+}
+
+/** Rows sorted newest first by lastMessageAt, then $updatedAt, then $id. */
+export function projectRows(projects: readonly Project[], now: number): ProjectRow[] {
+  const keyed = projects.map((p) => ({ p, m: timeOf(p.lastMessageAt), u: timeOf(p.$updatedAt) }));
+  keyed.sort((a, b) => {
+    if (a.m !== b.m) return a.m > b.m ? -1 : 1;
+    if (a.u !== b.u) return a.u > b.u ? -1 : 1;
+    return a.p.$id < b.p.$id ? -1 : a.p.$id > b.p.$id ? 1 : 0;
+  });
+  return keyed.map(({ p }) => {
+    const last = lastActivityOf(p);
+    const when = relativeTime(last, now);
+    const title = p.title.trim() || p.slug || p.$id;
+    const lines = [
+      `**${escapeMarkdown(title)}**`,
+      '',
+      `Framework: ${escapeMarkdown(p.framework)}`,
+      `Status: ${escapeMarkdown(p.status)}`,
+      `Slug: ${escapeMarkdown(p.slug)}`,
+      `Last activity: ${Number.isFinite(last) ? `${when} (${new Date(last).toISOString()})` : 'unknown'}`,
+    ];
+    if (p.description) lines.push('', escapeMarkdown(p.description));
+    return {
+      id: p.$id,
+      label: title,
+      description: `${p.framework} · ${when}`,
+      tooltip: lines.join('\n'),
+      contextValue: p.status === 'active' ? 'project' : `project.${p.status.replace(/[^A-Za-z0-9_-]/g, '_')}`,
+      lastActivity: last,
+    };
+  });
+}

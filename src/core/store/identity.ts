@@ -1,0 +1,62 @@
+/**
+ * Whose data the store shows: one namespace per endpoint + Appwrite project +
+ * database + user id, so another account on the same machine never sees it.
+ * The identity is remembered in the KeyValueStore at sign-in, so activation
+ * finds its namespace without the network.
+ */
+import { z } from 'zod';
+import type { KeyValueStore } from '../ports';
+import { fnv1a64 } from './hash';
+
+export const IDENTITY_KEY = 'codecraft.identity';
+
+export const StoreIdentitySchema = z.object({
+  endpoint: z.string().min(1).max(2048),
+  project: z.string().min(1).max(255),
+  database: z.string().min(1).max(255),
+  userId: z.string().min(1).max(255),
+});
+export type StoreIdentity = z.infer<typeof StoreIdentitySchema>;
+
+/** Scheme and host are case-insensitive, trailing slashes meaningless. */
+export function normalizeEndpoint(endpoint: string): string {
+  const trimmed = endpoint.trim().replace(/\/+$/, '');
+  const m = /^([a-z][a-z0-9+.-]*:\/\/)([^/]*)(.*)$/i.exec(trimmed);
+  return m ? `${m[1]!.toLowerCase()}${m[2]!.toLowerCase()}${m[3]}` : trimmed;
+}
+
+/** A short, stable, file-name-safe namespace for an identity. */
+export function namespaceFor(identity: StoreIdentity): string {
+  const key = JSON.stringify([normalizeEndpoint(identity.endpoint), identity.project, identity.database, identity.userId]);
+  return `acct-${fnv1a64(key)}`;
+}
+
+export function sameIdentity(a: StoreIdentity | undefined, b: StoreIdentity | undefined): boolean {
+  if (!a || !b) return a === b;
+  return namespaceFor(a) === namespaceFor(b);
+}
+
+/**
+ * A file-name-safe form of an id. Appwrite ids are already safe; anything else
+ * is replaced and a hash of the original is appended so two ids never collide.
+ */
+export function safeFileName(id: string): string {
+  if (/^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/.test(id)) return id;
+  const cleaned = id.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 64);
+  return `${cleaned}~${fnv1a64(id)}`;
+}
+
+/** The identity remembered at sign-in, or undefined (never throws on a bad stored value). */
+export function currentIdentity(state: KeyValueStore): StoreIdentity | undefined {
+  const r = StoreIdentitySchema.safeParse(state.get<unknown>(IDENTITY_KEY));
+  return r.success ? r.data : undefined;
+}
+
+export async function rememberIdentity(state: KeyValueStore, identity: StoreIdentity): Promise<void> {
+  await state.update(IDENTITY_KEY, StoreIdentitySchema.parse(identity));
+}
+
+/** Sign-out: the data stays on disk, it just stops being shown. */
+export async function forgetIdentity(state: KeyValueStore): Promise<void> {
+  await state.update(IDENTITY_KEY, undefined);
+}

@@ -1,0 +1,594 @@
+/**
+ * The local store: what the views paint from, before and without the network.
+ *
+ * - Projects live in the KeyValueStore (globalState) under `<namespace>/codeCraft_projects`.
+ * - Each project's messages and files live in their own blob,
+ *   `<namespace>/<projectId>.messages.json` / `.files.json`, loaded lazily and cached.
+ * - Every record is `{ version, items, lastSync, checkpoint }`: data and checkpoint
+ *   are written in one atomic value, so they are always kept or lost together.
+ * - Loading never throws. Corrupt records and bad items are moved to
+ *   `<namespace>/quarantine/`, counted and logged; the good data still loads.
+ * - Writes are serialised per record. Memory changes only after the write is
+ *   durable; a failed write rejects with a StorageError and leaves memory as it was.
+ */
+import { InvalidError, StorageError } from '../errors';
+import {
+  compareDocVersion,
+  schemaFor,
+  timeOf,
+  type Checkpoint,
+  type CollectionKind,
+  type DocOf,
+  type Message,
+  type Project,
+  type ProjectFile,
+} from '../model';
+import type { BlobStore, Clock, Disposable, Event, KeyValueStore, Logger } from '../ports';
+import {
+  currentIdentity,
+  forgetIdentity,
+  namespaceFor,
+  rememberIdentity,
+  safeFileName,
+  sameIdentity,
+  type StoreIdentity,
+} from './identity';
+import { decodeRecord, emptyRecord, type RejectedItem, type StoreRecord } from './record';
+
+/** The web app's localStorage keys, kept as record names. */
+export const RECORD_NAMES: Record<CollectionKind, string> = {
+  projects: 'codeCraft_projects',
+  messages: 'codeCraft_messages',
+  files: 'codeCraft_files',
+};
+
+export const DEFAULT_MAX_BLOB_BYTES = 50 * 1024 * 1024;
+
+export type ProjectScopedKind = 'messages' | 'files';
+
+export interface StoreChange {
+  kind: CollectionKind;
+  /** The project whose messages or files changed; undefined for projects. */
+  projectId: string | undefined;
+  /** 'identity': the account changed (everything should repaint). */
+  reason: 'load' | 'write' | 'identity';
+}
+
+export interface StoreStats {
+  /** Records or batches of items moved to quarantine. */
+  quarantined: number;
+  /** Individual items dropped from otherwise good records. */
+  droppedItems: number;
+}
+
+export interface LocalStoreOptions {
+  state: KeyValueStore;
+  blobs: BlobStore;
+  logger: Logger;
+  clock: Pick<Clock, 'now'>;
+  /** Blob records larger than this are quarantined without being read. */
+  maxBlobBytes?: number;
+}
+
+/** A change to one record, applied atomically (items and checkpoint together). */
+export interface RecordEdit<T> {
+  /** Documents to insert or replace (by `$id`). */
+  upsert?: readonly T[];
+  /** `$id`s to remove. */
+  remove?: readonly string[];
+  /** Replace every item with `upsert` instead of merging. */
+  replace?: boolean;
+  /** Skip upserts that are not newer (by `$updatedAt`, `$id`) than the stored version. */
+  onlyNewer?: boolean;
+  /** New checkpoint; undefined keeps the current one. */
+  checkpoint?: Checkpoint | null;
+  /** Set lastSync to now. */
+  synced?: boolean;
+}
+
+type Doc = DocOf[CollectionKind];
+
+class Emitter<T> {
+  private listeners = new Set<(e: T) => unknown>();
+  readonly event: Event<T> = (listener) => {
+    this.listeners.add(listener);
+    return { dispose: () => this.listeners.delete(listener) };
+  };
+  fire(e: T): void {
+    for (const l of [...this.listeners]) {
+      try {
+        l(e);
+      } catch {
+        // A failing listener must not break the store or the other listeners.
+      }
+    }
+  }
+  dispose(): void {
+    this.listeners.clear();
+  }
+}
+
+function compareMessages(a: Message, b: Message): number {
+  if (a.sequence !== b.sequence) return a.sequence - b.sequence;
+  const ta = timeOf(a.$createdAt);
+  const tb = timeOf(b.$createdAt);
+  if (ta !== tb) return ta < tb ? -1 : 1;
+  return a.$id < b.$id ? -1 : a.$id > b.$id ? 1 : 0;
+}
+
+function compareFiles(a: ProjectFile, b: ProjectFile): number {
+  return a.path < b.path ? -1 : a.path > b.path ? 1 : a.$id < b.$id ? -1 : a.$id > b.$id ? 1 : 0;
+}
+
+function describe(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+export class LocalStore implements Disposable {
+  private readonly state: KeyValueStore;
+  private readonly blobs: BlobStore;
+  private readonly log: Logger;
+  private readonly clock: Pick<Clock, 'now'>;
+  private readonly maxBlobBytes: number;
+
+  private ident: StoreIdentity | undefined;
+  private ns: string | undefined;
+  private projectsRecord: StoreRecord<Project> = emptyRecord();
+  private readonly scoped = new Map<string, StoreRecord<Message> | StoreRecord<ProjectFile>>();
+  private readonly loading = new Map<string, Promise<StoreRecord<Doc>>>();
+  private readonly queues = new Map<string, Promise<unknown>>();
+  private quarantineSeq = 0;
+  private readonly counters: StoreStats = { quarantined: 0, droppedItems: 0 };
+  private readonly changes = new Emitter<StoreChange>();
+
+  readonly onDidChange: Event<StoreChange> = this.changes.event;
+
+  constructor(options: LocalStoreOptions) {
+    this.state = options.state;
+    this.blobs = options.blobs;
+    this.log = options.logger;
+    this.clock = options.clock;
+    this.maxBlobBytes = options.maxBlobBytes ?? DEFAULT_MAX_BLOB_BYTES;
+  }
+
+  // ---------------------------------------------------------------- identity
+
+  get identity(): StoreIdentity | undefined {
+    return this.ident;
+  }
+
+  /** The namespace of the current identity (folder name under the storage root). */
+  get namespace(): string | undefined {
+    return this.ns;
+  }
+
+  get stats(): Readonly<StoreStats> {
+    return { ...this.counters };
+  }
+
+  /** The identity remembered at the last sign-in (no network). */
+  rememberedIdentity(): StoreIdentity | undefined {
+    return currentIdentity(this.state);
+  }
+
+  /** Activation: show the remembered account's data. Never throws. */
+  async restore(): Promise<StoreIdentity | undefined> {
+    const identity = this.rememberedIdentity();
+    await this.useIdentity(identity);
+    return identity;
+  }
+
+  /** Sign-in: remember the identity (so the next activation finds it) and show its data. */
+  async rememberIdentity(identity: StoreIdentity): Promise<void> {
+    try {
+      await rememberIdentity(this.state, identity);
+    } catch (e) {
+      throw new StorageError(`Could not remember the signed-in account: ${describe(e)}`, { cause: e });
+    }
+    await this.useIdentity(identity);
+  }
+
+  /** Sign-out: forget the identity; its data stays on disk but is no longer shown. */
+  async forgetIdentity(): Promise<void> {
+    try {
+      await forgetIdentity(this.state);
+    } catch (e) {
+      throw new StorageError(`Could not forget the signed-in account: ${describe(e)}`, { cause: e });
+    }
+    await this.useIdentity(undefined);
+  }
+
+  /**
+   * Switch the account whose data is shown. The projects are available as soon
+   * as this returns its promise (they are read synchronously); the promise
+   * settles after housekeeping (quarantine). Never rejects.
+   */
+  useIdentity(identity: StoreIdentity | undefined): Promise<void> {
+    if (sameIdentity(identity, this.ident) && this.ns !== undefined) return Promise.resolve();
+    this.ident = identity;
+    this.ns = identity ? namespaceFor(identity) : undefined;
+    this.projectsRecord = emptyRecord();
+    this.scoped.clear();
+    this.loading.clear();
+    let housekeeping: Promise<void> = Promise.resolve();
+    if (this.ns) housekeeping = this.loadProjects(this.ns);
+    this.changes.fire({ kind: 'projects', projectId: undefined, reason: 'identity' });
+    return housekeeping;
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  projects(): readonly Project[] {
+    return this.projectsRecord.items;
+  }
+
+  project(projectId: string): Project | undefined {
+    return this.projectsRecord.items.find((p) => p.$id === projectId);
+  }
+
+  /** Cached messages of a project, or undefined when not loaded yet. */
+  messages(projectId: string): readonly Message[] | undefined {
+    return this.cached('messages', projectId)?.items as Message[] | undefined;
+  }
+
+  /** Cached files of a project, or undefined when not loaded yet. */
+  files(projectId: string): readonly ProjectFile[] | undefined {
+    return this.cached('files', projectId)?.items as ProjectFile[] | undefined;
+  }
+
+  async loadMessages(projectId: string): Promise<readonly Message[]> {
+    if (!this.ns) return [];
+    return (await this.ensureLoaded(this.ns, 'messages', projectId)).items as Message[];
+  }
+
+  async loadFiles(projectId: string): Promise<readonly ProjectFile[]> {
+    if (!this.ns) return [];
+    return (await this.ensureLoaded(this.ns, 'files', projectId)).items as ProjectFile[];
+  }
+
+  /** Load a project's messages and files (both cached after). */
+  async openProject(projectId: string): Promise<{ messages: readonly Message[]; files: readonly ProjectFile[] }> {
+    const [messages, files] = await Promise.all([this.loadMessages(projectId), this.loadFiles(projectId)]);
+    return { messages, files };
+  }
+
+  /** The sync checkpoint of a record (projects: no projectId), or null. Project records must be loaded. */
+  checkpoint(kind: CollectionKind, projectId?: string): Checkpoint | null {
+    if (kind === 'projects') return this.projectsRecord.checkpoint;
+    return this.cached(kind, projectId ?? '')?.checkpoint ?? null;
+  }
+
+  lastSync(kind: CollectionKind, projectId?: string): string | null {
+    if (kind === 'projects') return this.projectsRecord.lastSync;
+    return this.cached(kind, projectId ?? '')?.lastSync ?? null;
+  }
+
+  /** Project ids whose messages or files are loaded in memory. */
+  loadedProjects(kind: ProjectScopedKind): string[] {
+    const suffix = `|${kind}`;
+    return [...this.scoped.keys()].filter((k) => k.endsWith(suffix)).map((k) => k.slice(0, -suffix.length));
+  }
+
+  // ---------------------------------------------------------------- writes
+
+  /** Insert a document, or replace the stored one with the same `$id`. */
+  insert<K extends CollectionKind>(kind: K, doc: DocOf[K]): Promise<void> {
+    const valid = this.validate(kind, doc);
+    return this.apply(kind, this.scopeOf(kind, valid), { upsert: [valid] });
+  }
+
+  /** Same as insert: the stored version (if any) is replaced. */
+  update<K extends CollectionKind>(kind: K, doc: DocOf[K]): Promise<void> {
+    return this.insert(kind, doc);
+  }
+
+  /** Remove a document by `$id` (messages and files need their projectId). */
+  remove(kind: CollectionKind, doc: { $id: string; projectId?: string }): Promise<void> {
+    if (kind !== 'projects' && !doc.projectId) {
+      return Promise.reject(new InvalidError(`Removing from ${kind} needs the document's projectId`));
+    }
+    return this.apply(kind, kind === 'projects' ? undefined : doc.projectId, { remove: [doc.$id] });
+  }
+
+  /** Replace all projects and their checkpoint (a full pull). */
+  setProjects(docs: readonly Project[], checkpoint: Checkpoint | null): Promise<void> {
+    return this.apply('projects', undefined, { upsert: docs, replace: true, checkpoint, synced: true });
+  }
+
+  /** Replace one project's messages or files and their checkpoint; other projects are untouched. */
+  setItems<K extends ProjectScopedKind>(kind: K, projectId: string, docs: readonly DocOf[K][], checkpoint: Checkpoint | null): Promise<void> {
+    return this.apply(kind, projectId, { upsert: docs, replace: true, checkpoint, synced: true });
+  }
+
+  /**
+   * The general atomic write: upserts, removals and the checkpoint of one
+   * record land together or not at all. Invalid documents are dropped and
+   * logged (server data); a document of another project is an InvalidError.
+   */
+  apply<K extends CollectionKind>(kind: K, projectId: string | undefined, edit: RecordEdit<DocOf[K]>): Promise<void> {
+    const ns = this.ns;
+    if (!ns) return Promise.reject(new StorageError('No CodeCraft account is active, so there is nowhere to store this'));
+    if (kind !== 'projects' && !projectId) return Promise.reject(new InvalidError(`Writing ${kind} needs a projectId`));
+    const scope = kind === 'projects' ? undefined : projectId;
+    const upserts: DocOf[K][] = [];
+    const schema = schemaFor(kind);
+    for (const doc of edit.upsert ?? []) {
+      const r = schema.safeParse(doc);
+      if (!r.success) {
+        this.log.warn(`Skipped an invalid ${kind} document ${(doc as { $id?: unknown })?.$id ?? ''}: ${r.error.issues[0]?.message ?? 'invalid'}`);
+        continue;
+      }
+      if (scope !== undefined && (r.data as Message | ProjectFile).projectId !== scope) {
+        return Promise.reject(new InvalidError(`Document ${r.data.$id} belongs to project ${(r.data as Message).projectId}, not ${scope}`));
+      }
+      upserts.push(r.data);
+    }
+    const key = this.recordKey(ns, kind, scope);
+    return this.enqueue(key, async () => {
+      if (this.ns !== ns) throw new StorageError('The account changed before the change could be saved');
+      const current = (kind === 'projects' ? this.projectsRecord : await this.ensureLoaded(ns, kind, scope!)) as StoreRecord<DocOf[K]>;
+      const next = this.edited(kind, current, upserts, edit);
+      if (!next) return;
+      await this.persist(ns, kind, scope, next);
+      if (this.ns !== ns) return;
+      this.commit(kind, scope, next);
+      this.changes.fire({ kind, projectId: scope, reason: 'write' });
+    });
+  }
+
+  /** Resolves when every queued write and clean-up has settled (tests, shutdown). */
+  async flush(): Promise<void> {
+    while (this.pending.size || this.queues.size) {
+      await Promise.allSettled([...this.pending, ...this.queues.values()]);
+    }
+  }
+
+  dispose(): void {
+    this.changes.dispose();
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private validate<K extends CollectionKind>(kind: K, doc: DocOf[K]): DocOf[K] {
+    const r = schemaFor(kind).safeParse(doc);
+    if (!r.success) {
+      const issue = r.error.issues[0];
+      throw new InvalidError(`Invalid ${kind} document: ${issue ? `${issue.path.join('.')} ${issue.message}` : 'invalid'}`);
+    }
+    return r.data;
+  }
+
+  private scopeOf(kind: CollectionKind, doc: Doc): string | undefined {
+    return kind === 'projects' ? undefined : (doc as Message | ProjectFile).projectId;
+  }
+
+  private edited<T extends Doc>(kind: CollectionKind, current: StoreRecord<T>, upserts: T[], edit: RecordEdit<T>): StoreRecord<T> | undefined {
+    const byId = new Map<string, T>();
+    if (!edit.replace) for (const item of current.items) byId.set(item.$id, item);
+    let changed = edit.replace === true || edit.checkpoint !== undefined || edit.synced === true;
+    for (const doc of upserts) {
+      const prev = byId.get(doc.$id);
+      if (prev && edit.onlyNewer && compareDocVersion(doc, prev) <= 0) continue;
+      byId.set(doc.$id, doc);
+      changed = true;
+    }
+    for (const id of edit.remove ?? []) if (byId.delete(id)) changed = true;
+    if (!changed) return undefined;
+    const items = [...byId.values()];
+    if (kind === 'messages') (items as Message[]).sort(compareMessages);
+    else if (kind === 'files') (items as ProjectFile[]).sort(compareFiles);
+    return {
+      version: 1,
+      items,
+      lastSync: edit.synced ? new Date(this.clock.now()).toISOString() : current.lastSync,
+      checkpoint: edit.checkpoint !== undefined ? edit.checkpoint : current.checkpoint,
+    };
+  }
+
+  private recordKey(ns: string, kind: CollectionKind, projectId: string | undefined): string {
+    return kind === 'projects' ? `${ns}/${RECORD_NAMES.projects}` : this.blobPath(ns, kind as ProjectScopedKind, projectId!);
+  }
+
+  private blobPath(ns: string, kind: ProjectScopedKind, projectId: string): string {
+    return `${ns}/${safeFileName(projectId)}.${kind}.json`;
+  }
+
+  private cacheKey(kind: ProjectScopedKind, projectId: string): string {
+    return `${projectId}|${kind}`;
+  }
+
+  private cached(kind: ProjectScopedKind, projectId: string): StoreRecord<Doc> | undefined {
+    return this.scoped.get(this.cacheKey(kind, projectId)) as StoreRecord<Doc> | undefined;
+  }
+
+  private commit(kind: CollectionKind, projectId: string | undefined, record: StoreRecord<Doc>): void {
+    if (kind === 'projects') this.projectsRecord = record as StoreRecord<Project>;
+    else this.scoped.set(this.cacheKey(kind, projectId!), record as StoreRecord<Message>);
+  }
+
+  private async persist(ns: string, kind: CollectionKind, projectId: string | undefined, record: StoreRecord<Doc>): Promise<void> {
+    const key = this.recordKey(ns, kind, projectId);
+    try {
+      if (kind === 'projects') await this.state.update(key, record);
+      else await this.blobs.writeAtomic(key, new TextEncoder().encode(JSON.stringify(record)));
+    } catch (e) {
+      this.log.error(`Could not save ${RECORD_NAMES[kind]}${projectId ? ` of project ${projectId}` : ''}: ${describe(e)}`);
+      throw new StorageError(`Could not save ${kind} to the local store: ${describe(e)}`, { cause: e });
+    }
+  }
+
+  /** One write at a time per record; a failed write does not block the next. */
+  private enqueue<R>(key: string, task: () => Promise<R>): Promise<R> {
+    const prev = this.queues.get(key) ?? Promise.resolve();
+    const run = prev.then(task, task);
+    const tail = run.catch(() => undefined);
+    this.queues.set(key, tail);
+    void tail.then(() => {
+      if (this.queues.get(key) === tail) this.queues.delete(key);
+    });
+    return run;
+  }
+
+  private loadProjects(ns: string): Promise<void> {
+    const key = this.recordKey(ns, 'projects', undefined);
+    let value: unknown;
+    try {
+      value = this.state.get<unknown>(key);
+    } catch (e) {
+      this.log.error(`Could not read ${RECORD_NAMES.projects}: ${describe(e)}`);
+      return Promise.resolve();
+    }
+    if (value === undefined) {
+      this.log.info('No projects in the local store yet');
+      return Promise.resolve();
+    }
+    const result = decodeRecord(value, schemaFor('projects'));
+    if (!result.ok) {
+      this.log.warn(`Quarantined ${RECORD_NAMES.projects}: ${result.reason}; its projects will be pulled again`);
+      // Through the record's queue, so a write made meanwhile is not wiped by the clean-up.
+      return this.enqueue(key, async () => {
+        const saved = await this.quarantineValue(ns, RECORD_NAMES.projects, result.reason, value);
+        if (!saved || this.ns !== ns || this.state.get<unknown>(key) === undefined) return;
+        try {
+          await this.state.update(key, undefined);
+        } catch (e) {
+          this.log.error(`Could not clear the quarantined ${RECORD_NAMES.projects}: ${describe(e)}`);
+        }
+      });
+    }
+    this.projectsRecord = this.afterDecode(result.record, result.rejected);
+    this.log.info(`Loaded ${result.record.items.length} projects from local store`);
+    return this.handleRejected(ns, 'projects', undefined, RECORD_NAMES.projects, result.rejected);
+  }
+
+  /** Items were dropped: the checkpoint goes too, so a pull brings their server copies back. */
+  private afterDecode<T>(record: StoreRecord<T>, rejected: RejectedItem[]): StoreRecord<T> {
+    return rejected.length ? { ...record, checkpoint: null } : record;
+  }
+
+  private async handleRejected(
+    ns: string,
+    kind: CollectionKind,
+    projectId: string | undefined,
+    name: string,
+    rejected: RejectedItem[],
+  ): Promise<void> {
+    if (!rejected.length) return;
+    this.counters.droppedItems += rejected.length;
+    const first = rejected[0]!;
+    this.log.warn(
+      `Dropped ${rejected.length} invalid item(s) from ${name}${first.id ? ` (first: ${first.id})` : ''}: ${first.reason}`,
+    );
+    const saved = await this.quarantineValue(ns, name, `${rejected.length} invalid item(s)`, { items: rejected });
+    if (!saved || this.ns !== ns) return;
+    // Rewrite the record without the bad items (and without its checkpoint). Not awaited:
+    // this may run inside a write of the same record, which must finish first.
+    this.track(
+      this.enqueue(this.recordKey(ns, kind, projectId), async () => {
+        if (this.ns !== ns) return;
+        const current = kind === 'projects' ? this.projectsRecord : this.cached(kind, projectId!);
+        if (current) await this.persist(ns, kind, projectId, current);
+      }).catch(() => undefined), // logged by persist; the next load repeats the clean-up
+    );
+  }
+
+  private readonly pending = new Set<Promise<unknown>>();
+
+  private track(p: Promise<unknown>): void {
+    this.pending.add(p);
+    void p.finally(() => this.pending.delete(p));
+  }
+
+  private ensureLoaded(ns: string, kind: ProjectScopedKind, projectId: string): Promise<StoreRecord<Doc>> {
+    const cached = this.cached(kind, projectId);
+    if (cached) return Promise.resolve(cached);
+    const key = this.cacheKey(kind, projectId);
+    let p = this.loading.get(key);
+    if (!p) {
+      p = this.loadBlob(ns, kind, projectId).finally(() => {
+        if (this.loading.get(key) === p) this.loading.delete(key);
+      });
+      this.loading.set(key, p);
+    }
+    return p;
+  }
+
+  private async loadBlob(ns: string, kind: ProjectScopedKind, projectId: string): Promise<StoreRecord<Doc>> {
+    const path = this.blobPath(ns, kind, projectId);
+    const name = path.slice(ns.length + 1);
+    const settle = (record: StoreRecord<Doc>): StoreRecord<Doc> => {
+      if (this.ns === ns && !this.cached(kind, projectId)) this.commit(kind, projectId, record);
+      return this.cached(kind, projectId) ?? record;
+    };
+    let bytes: Uint8Array | undefined;
+    try {
+      const size = await this.blobs.size(path);
+      if (size === undefined) return settle(emptyRecord());
+      if (size > this.maxBlobBytes) {
+        await this.quarantineBlob(ns, path, name, `record is ${size} bytes, over the ${this.maxBlobBytes}-byte limit`);
+        return settle(emptyRecord());
+      }
+      bytes = await this.blobs.read(path);
+    } catch (e) {
+      // Unreadable (permissions, I/O): show nothing for now but leave the file alone.
+      this.log.error(`Could not read ${name}: ${describe(e)}`);
+      return settle(emptyRecord());
+    }
+    if (!bytes) return settle(emptyRecord());
+    let value: unknown;
+    try {
+      value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    } catch (e) {
+      await this.quarantineBlob(ns, path, name, `not valid JSON: ${describe(e)}`);
+      return settle(emptyRecord());
+    }
+    const belongs = (item: Message | ProjectFile) =>
+      item.projectId === projectId ? undefined : `belongs to project ${item.projectId}, not ${projectId}`;
+    const result = decodeRecord<Doc>(value, schemaFor(kind) as never, belongs as never);
+    if (!result.ok) {
+      await this.quarantineBlob(ns, path, name, result.reason);
+      return settle(emptyRecord());
+    }
+    if (kind === 'messages') (result.record.items as Message[]).sort(compareMessages);
+    else (result.record.items as ProjectFile[]).sort(compareFiles);
+    const record = settle(this.afterDecode(result.record, result.rejected));
+    this.log.info(`Loaded ${record.items.length} ${kind} of project ${projectId} from local store`);
+    if (this.ns === ns) this.changes.fire({ kind, projectId, reason: 'load' });
+    await this.handleRejected(ns, kind, projectId, name, result.rejected);
+    return record;
+  }
+
+  private quarantinePath(ns: string, name: string): string {
+    const stamp = new Date(this.clock.now()).toISOString().replace(/[-:.]/g, '');
+    return `${ns}/quarantine/${stamp}-${++this.quarantineSeq}-${name.replace(/\.json$/, '')}.json`;
+  }
+
+  /** Move a blob as-is into quarantine (raw bytes untouched) with a reason file beside it. */
+  private async quarantineBlob(ns: string, path: string, name: string, reason: string): Promise<void> {
+    this.counters.quarantined++;
+    this.log.warn(`Quarantined ${name}: ${reason}; its data will be pulled again`);
+    const target = this.quarantinePath(ns, name);
+    try {
+      await this.blobs.rename(path, target);
+      await this.blobs.writeAtomic(
+        target.replace(/\.json$/, '.reason.json'),
+        new TextEncoder().encode(JSON.stringify({ reason, source: name, quarantinedAt: new Date(this.clock.now()).toISOString() })),
+      );
+    } catch (e) {
+      this.log.error(`Could not move ${name} to quarantine: ${describe(e)}`);
+    }
+  }
+
+  /** Save a value (record or rejected items) into quarantine. Returns false when that failed. */
+  private async quarantineValue(ns: string, name: string, reason: string, value: unknown): Promise<boolean> {
+    this.counters.quarantined++;
+    try {
+      const body = JSON.stringify({ reason, source: name, quarantinedAt: new Date(this.clock.now()).toISOString(), value });
+      await this.blobs.writeAtomic(this.quarantinePath(ns, name), new TextEncoder().encode(body));
+      return true;
+    } catch (e) {
+      this.log.error(`Could not save the quarantined ${name}: ${describe(e)}`);
+      return false;
+    }
+  }
+}
