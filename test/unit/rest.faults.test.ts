@@ -1,0 +1,241 @@
+/**
+ * Failures on real sockets → typed errors: every HTTP error type, hangs,
+ * cancellation, rate limits, 5xx, refused connections, dropped sockets.
+ */
+import * as assert from 'node:assert/strict';
+import {
+  CancelledError,
+  CodeCraftError,
+  ConflictError,
+  InvalidError,
+  NetworkError,
+  NotFoundError,
+  RateLimitedError,
+  ServerError,
+  TimeoutError,
+  UnauthorizedError,
+} from '../../src/core/errors';
+import { RestClient } from '../../src/infra/appwrite/rest';
+import { AppwriteRemoteApi } from '../../src/infra/appwrite/remoteApi';
+import { fromAppwriteException, parseRateLimitReset, waitForRateLimitReset } from '../../src/infra/appwrite/errors';
+import { createSdkClient } from '../../src/infra/appwrite/client';
+import { Databases } from 'appwrite';
+import { json, refusedPort, startRecordingServer, TrackingClock, type TestServer } from '../helpers/backend';
+
+const PROJECT = 'codecraft-test';
+
+async function failure(p: Promise<unknown>): Promise<CodeCraftError> {
+  try {
+    await p;
+  } catch (e) {
+    assert.ok(e instanceof CodeCraftError, `expected a typed error, got ${String(e)}`);
+    return e;
+  }
+  assert.fail('expected the call to fail');
+}
+
+describe('REST client failures map to typed core errors (real sockets)', () => {
+  let server: TestServer;
+  let rest: RestClient;
+
+  before(async () => {
+    server = await startRecordingServer();
+  });
+  beforeEach(() => {
+    server.requests.length = 0;
+    rest = new RestClient({ endpoint: server.url, project: PROJECT, session: 'secret', timeoutMs: 2000 });
+  });
+  after(() => server.close());
+
+  const table: [number, string, new (...a: never[]) => CodeCraftError, string, boolean][] = [
+    [404, 'document_not_found', NotFoundError, 'NotFound', false],
+    [404, 'collection_not_found', NotFoundError, 'NotFound', false],
+    [401, 'user_unauthorized', UnauthorizedError, 'Unauthorized', false],
+    [401, 'general_unauthorized_scope', UnauthorizedError, 'Unauthorized', false],
+    [401, 'user_invalid_credentials', UnauthorizedError, 'Unauthorized', false],
+    [401, 'user_session_already_exists', UnauthorizedError, 'Unauthorized', false],
+    [403, 'general_access_forbidden', UnauthorizedError, 'Unauthorized', false],
+    [409, 'document_already_exists', ConflictError, 'Conflict', false],
+    [409, 'document_update_conflict', ConflictError, 'Conflict', false],
+    [429, 'general_rate_limit_exceeded', RateLimitedError, 'RateLimited', true],
+    [400, 'general_query_invalid', InvalidError, 'Invalid', false],
+    [400, 'general_cursor_not_found', InvalidError, 'Invalid', false],
+    [400, 'document_invalid_structure', InvalidError, 'Invalid', false],
+    [400, 'general_argument_invalid', InvalidError, 'Invalid', false],
+    [500, 'general_server_error', ServerError, 'Server', true],
+    [502, 'general_bad_gateway', ServerError, 'Server', true],
+    [503, 'general_service_unavailable', ServerError, 'Server', true],
+  ];
+  for (const [status, type, ctor, kind, retryable] of table) {
+    it(`${status} ${type} → ${kind}${retryable ? ' (retryable)' : ''}`, async () => {
+      server.handler = (_r, res) => json(res, status, { message: `Message for ${type}`, code: status, type, version: '1.6.2' });
+      const e = await failure(rest.call({ method: 'GET', path: '/account' }));
+      assert.ok(e instanceof ctor, `${e.name} is not ${ctor.name}`);
+      assert.equal(e.kind, kind);
+      assert.equal(e.retryable, retryable);
+      assert.equal(e.details.status, status);
+      assert.equal(e.details.type, type);
+      assert.match(e.message, new RegExp(`Message for ${type}`));
+    });
+  }
+
+  it('an SDK AppwriteException maps through the same table', async () => {
+    server.handler = (_r, res) => json(res, 404, { message: 'Document not found', code: 404, type: 'document_not_found' });
+    const sdk = new Databases(createSdkClient({ endpoint: server.url, project: PROJECT }));
+    const e = await sdk.getDocument('db', 'c', 'x').catch((err: unknown) => fromAppwriteException(err));
+    assert.ok(e instanceof NotFoundError);
+    assert.equal(e.details.type, 'document_not_found');
+  });
+
+  it('a non-JSON error page still maps by status', async () => {
+    server.handler = (_r, res) => {
+      res.writeHead(502, { 'content-type': 'text/html' });
+      res.end('<html>Bad gateway</html>');
+    };
+    const e = await failure(rest.call({ method: 'GET', path: '/account' }));
+    assert.ok(e instanceof ServerError);
+    assert.equal(e.details.status, 502);
+  });
+
+  it('malformed JSON in a 200 answer → ServerError, not a crash', async () => {
+    server.handler = (_r, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"documents": [');
+    };
+    const e = await failure(rest.call({ method: 'GET', path: '/account' }));
+    assert.ok(e instanceof ServerError);
+  });
+
+  it('429 → RateLimitedError with resetAt from X-RateLimit-Reset, and a wait that ends at the reset', async () => {
+    const resetSeconds = Math.floor(Date.now() / 1000) + 1;
+    server.handler = (_r, res) =>
+      json(res, 429, { message: 'Rate limit for the current endpoint has been exceeded.', code: 429, type: 'general_rate_limit_exceeded' }, {
+        'X-RateLimit-Limit': '60',
+        'X-RateLimit-Remaining': '0',
+        'X-RateLimit-Reset': String(resetSeconds),
+      });
+    const e = await failure(rest.call({ method: 'GET', path: '/account' }));
+    assert.ok(e instanceof RateLimitedError);
+    assert.equal(e.resetAt, resetSeconds * 1000);
+    assert.ok(e.retryable);
+    await waitForRateLimitReset(e, { marginMs: 0 });
+    assert.ok(Date.now() >= resetSeconds * 1000, 'the wait ends no earlier than the reset');
+  });
+
+  it('waiting for a rate-limit reset can be cancelled and leaves no timer', async () => {
+    const clock = new TrackingClock();
+    const e = new RateLimitedError('limited', Date.now() + 60_000);
+    const ac = new AbortController();
+    const wait = waitForRateLimitReset(e, { signal: ac.signal, clock });
+    assert.equal(clock.pending.size, 1);
+    ac.abort();
+    await assert.rejects(wait, CancelledError);
+    assert.equal(clock.pending.size, 0);
+  });
+
+  it('parses reset times in seconds, milliseconds and Retry-After', () => {
+    assert.equal(parseRateLimitReset('1700000000'), 1_700_000_000_000);
+    assert.equal(parseRateLimitReset('1700000000000'), 1_700_000_000_000);
+    assert.equal(parseRateLimitReset(null, '30', 1000), 31_000);
+    assert.equal(parseRateLimitReset('garbage'), undefined);
+    assert.equal(parseRateLimitReset(undefined), undefined);
+  });
+
+  it('a server that never answers → TimeoutError within the timeout (never a hang)', async function () {
+    this.timeout(5000);
+    server.handler = () => {
+      /* never answers */
+    };
+    const hanging = new RestClient({ endpoint: server.url, project: PROJECT, timeoutMs: 300 });
+    const e = await failure(hanging.call({ method: 'GET', path: '/account' }));
+    assert.ok(e instanceof TimeoutError, e.name);
+    assert.ok(e.retryable);
+    assert.match(e.message, /timed out after 300 ms/);
+  });
+
+  it('a body that stalls after the headers → TimeoutError too', async function () {
+    this.timeout(5000);
+    server.handler = (_r, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
+      res.write('{"total": 1, "documents": [');
+    };
+    const hanging = new RestClient({ endpoint: server.url, project: PROJECT, timeoutMs: 300 });
+    const e = await failure(hanging.call({ method: 'GET', path: '/account' }));
+    assert.ok(e instanceof TimeoutError, e.name);
+  });
+
+  it("a caller's cancellation stops a hanging call promptly → CancelledError (not Timeout)", async function () {
+    this.timeout(5000);
+    server.handler = () => {};
+    const slow = new RestClient({ endpoint: server.url, project: PROJECT, timeoutMs: 60_000 });
+    const ac = new AbortController();
+    const call = slow.call({ method: 'GET', path: '/account', signal: ac.signal });
+    setTimeout(() => ac.abort(), 50);
+    const e = await failure(call);
+    assert.ok(e instanceof CancelledError, e.name);
+    assert.equal(e.retryable, false);
+  });
+
+  it('an already-cancelled signal sends nothing', async () => {
+    const ac = new AbortController();
+    ac.abort();
+    const e = await failure(rest.call({ method: 'GET', path: '/account', signal: ac.signal }));
+    assert.ok(e instanceof CancelledError);
+    assert.equal(server.requests.length, 0);
+  });
+
+  it('connection refused → NetworkError (retryable)', async () => {
+    const port = await refusedPort();
+    const dead = new RestClient({ endpoint: `http://127.0.0.1:${port}/v1`, project: PROJECT });
+    const e = await failure(dead.call({ method: 'GET', path: '/account' }));
+    assert.ok(e instanceof NetworkError, e.name);
+    assert.ok(e.retryable);
+    assert.match(e.message, /ECONNREFUSED/);
+  });
+
+  it('a socket closed before the answer → NetworkError', async () => {
+    server.handler = (_r, _res, raw) => raw.socket.destroy();
+    const e = await failure(rest.call({ method: 'GET', path: '/account' }));
+    assert.ok(e instanceof NetworkError, e.name);
+  });
+
+  it('a socket closed in the middle of the body → NetworkError', async () => {
+    server.handler = (_r, res, raw) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
+      res.write('{"total": 1, ', () => setTimeout(() => raw.socket.destroy(), 10));
+    };
+    const e = await failure(rest.call({ method: 'GET', path: '/account' }));
+    assert.ok(e instanceof NetworkError, e.name);
+  });
+
+  it('a cancelled pull stops between pages and the remote API rethrows CancelledError', async () => {
+    let served = 0;
+    server.handler = (_r, res) => {
+      served++;
+      const documents = Array.from({ length: 2 }, (_, i) => ({
+        $id: `d${served}-${i}`,
+        $updatedAt: new Date(Date.UTC(2025, 0, 1, 0, 0, served * 10 + i)).toISOString().replace('Z', '+00:00'),
+        userId: 'u1',
+        title: 't',
+        slug: 's',
+        framework: 'react',
+        status: 'active',
+      }));
+      json(res, 200, { total: 100, documents });
+    };
+    const remote = new AppwriteRemoteApi(rest, { databaseId: 'db' });
+    const ac = new AbortController();
+    const pages: number[] = [];
+    const e = await failure(
+      (async () => {
+        for await (const page of remote.listChanges('projects', { pageSize: 2, signal: ac.signal })) {
+          pages.push(page.items.length);
+          if (pages.length === 2) ac.abort();
+        }
+      })(),
+    );
+    assert.ok(e instanceof CancelledError, e.name);
+    assert.deepEqual(pages, [2, 2]);
+    assert.equal(served, 2);
+  });
+});
