@@ -38,11 +38,11 @@ describe('CodeCraft in the VS Code workbench (code-server + Chromium)', function
     assert.ok(existsSync(PREFILL), `${PREFILL} is missing: run \`node scripts/build-integration-tests.mjs\` (npm run test:e2e does)`);
     rmSync(out, { recursive: true, force: true });
     mkdirSync(out, { recursive: true });
-    state = mkdtempSync(join(tmpdir(), 'codecraft-e2e-'));
+    state = mkdtempSync(join(tmpdir(), 'cce2e-'));
 
     hole = await startBlackHole();
     cs = await startCodeServer({
-      state: join(state, 'code-server'),
+      state: join(state, 'cs'),
       logFile: join(out, 'code-server.log'),
       vsix: [VSIX],
       settings: { 'codecraft.endpoint': hole.endpoint },

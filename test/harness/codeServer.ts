@@ -99,7 +99,8 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
   const folder = resolve(opts.folder ?? join(state, 'workspace'));
   const logFile = opts.logFile ?? join(state, 'code-server.log');
   const xdg = { config: join(state, 'xdg', 'config'), data: join(state, 'xdg', 'data'), cache: join(state, 'xdg', 'cache') };
-  const tmp = join(state, 'tmp');
+  // short: the extension host's IPC sockets go here and a socket path must stay under 108 bytes
+  const tmp = join(state, 't');
   for (const d of [join(userDataDir, 'User'), extensionsDir, folder, xdg.config, xdg.data, xdg.cache, tmp]) mkdirSync(d, { recursive: true });
 
   const settings = { ...QUIET_SETTINGS, ...(opts.settings ?? {}) };

@@ -1,0 +1,201 @@
+/**
+ * `npm run test:vscode`: runs test/integration (mocha, bundled to out/test/integration) INSIDE a
+ * real VS Code extension host, in two phases sharing one user-data dir (and, on code-server, one
+ * browser profile, where the web workbench keeps globalState):
+ *
+ *   phase 1  prefill.js  writes an identity + projects through the extension's own API
+ *   phase 2  index.js    a fresh extension host (a reload) asserts activation, timings, commands
+ *
+ * Runner choice: desktop VS Code through @vscode/test-electron when it can be downloaded (a quick
+ * probe) and a display exists; otherwise code-server 4.100.3 (VS Code 1.100.3) driven by headless
+ * Chromium. It prints which one ran and why. CODECRAFT_VSCODE_RUNNER=electron|code-server forces one.
+ *
+ * Exit code: 0 all passed, 1 a test failed, 2 the run itself could not complete.
+ */
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startBlackHole, type BlackHole } from './blackHole';
+import { launchBrowser, type Browser } from './browser';
+import { QUIET_SETTINGS, startCodeServer, type CodeServer } from './codeServer';
+import { runExtensionTestsPhase, waitForPersistedGlobalState } from './extHostRunner';
+import { ARTIFACTS, CACHE, CS_VERSION, EXTENSION_ID, INTEGRATION_OUT, ROOT, VSCODE_VERSION, artifactsDir, missingPrerequisite } from './paths';
+import { installExitHandlers } from './processes';
+import { TEST_PROJECTS, TEST_PROJECT_TITLES, TestEnv } from '../integration/fixtures';
+import { treeItem, viewPaneHeader } from './workbench';
+
+const EXT_DEV_PATH = ROOT;
+const PREFILL = join(INTEGRATION_OUT, 'prefill.js');
+const SUITE = join(INTEGRATION_OUT, 'index.js');
+const PROBE_TIMEOUT_MS = 8_000;
+
+const log = (s: string): void => {
+  process.stdout.write(`[test:vscode] ${s}\n`);
+};
+
+/** Workbench start-up chatter the automation log also carries; kept in the log file, not printed. */
+const NOISE = /^(Resolving connection token|Resolved connection token|Creating a socket|Ignoring fetching additional builtin|Updating additional builtin|\[Service Worker\]|ChatSessionStore: Migrating)/;
+
+function build(): void {
+  if (process.env.CODECRAFT_SKIP_BUILD === '1') return log('CODECRAFT_SKIP_BUILD=1: using the existing dist/ and out/');
+  const t0 = Date.now();
+  execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
+  execFileSync(process.execPath, [join(ROOT, 'scripts', 'build-integration-tests.mjs')], { cwd: ROOT, stdio: 'inherit' });
+  log(`built the extension and the integration tests in ${Date.now() - t0} ms`);
+}
+
+type Choice = { runner: 'electron'; reason: string; executable: string } | { runner: 'code-server'; reason: string };
+
+async function chooseRunner(): Promise<Choice> {
+  const forced = process.env.CODECRAFT_VSCODE_RUNNER;
+  if (forced && forced !== 'electron' && forced !== 'code-server') throw new Error(`CODECRAFT_VSCODE_RUNNER must be "electron" or "code-server", not "${forced}"`);
+  if (forced === 'code-server') return { runner: 'code-server', reason: 'CODECRAFT_VSCODE_RUNNER=code-server' };
+  const t0 = Date.now();
+  const { downloadAndUnzipVSCode, SilentReporter } = await import('@vscode/test-electron');
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const executable = await Promise.race([
+      downloadAndUnzipVSCode({ version: VSCODE_VERSION, cachePath: join(CACHE, 'vscode-test'), timeout: PROBE_TIMEOUT_MS, reporter: new SilentReporter() }),
+      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${PROBE_TIMEOUT_MS} ms`)), PROBE_TIMEOUT_MS * 2))),
+    ]);
+    if (process.platform === 'linux' && !process.env.DISPLAY && forced !== 'electron') {
+      return { runner: 'code-server', reason: `desktop VS Code ${VSCODE_VERSION} is available but there is no DISPLAY (run under \`xvfb-run -a\` to use it)` };
+    }
+    return { runner: 'electron', reason: `desktop VS Code ${VSCODE_VERSION} is available (${executable})`, executable };
+  } catch (err) {
+    const why = String((err as Error)?.message ?? err).split('\n')[0];
+    if (forced === 'electron') throw new Error(`CODECRAFT_VSCODE_RUNNER=electron, but VS Code ${VSCODE_VERSION} cannot be downloaded: ${why}`);
+    return { runner: 'code-server', reason: `@vscode/test-electron cannot download VS Code ${VSCODE_VERSION} (${why}; gave up after ${Date.now() - t0} ms)` };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Desktop VS Code via @vscode/test-electron: both phases with one --user-data-dir. */
+async function runOnElectron(executable: string, hole: BlackHole, state: string): Promise<number> {
+  const { runTests } = await import('@vscode/test-electron');
+  const userDataDir = join(state, 'user-data');
+  const folder = join(state, 'workspace');
+  mkdirSync(join(userDataDir, 'User'), { recursive: true });
+  mkdirSync(folder, { recursive: true });
+  writeFileSync(join(userDataDir, 'User', 'settings.json'), JSON.stringify({ ...QUIET_SETTINGS, 'codecraft.endpoint': hole.endpoint }, null, 2));
+  const common = {
+    vscodeExecutablePath: executable,
+    extensionDevelopmentPath: EXT_DEV_PATH,
+    extensionTestsEnv: { [TestEnv.endpoint]: hole.endpoint },
+    launchArgs: [folder, '--user-data-dir', userDataDir, '--extensions-dir', join(state, 'extensions'),
+      '--disable-workspace-trust', '--skip-welcome', '--skip-release-notes', '--disable-gpu'],
+  };
+  for (const [name, extensionTestsPath] of [['phase 1 (pre-fill)', PREFILL], ['phase 2 (assertions)', SUITE]] as const) {
+    log(`${name}: desktop VS Code ${VSCODE_VERSION}`);
+    let code: number;
+    try {
+      code = await runTests({ ...common, extensionTestsPath });
+    } catch (err) {
+      log(`${name} failed: ${(err as Error).message}`);
+      return 1;
+    }
+    if (code !== 0) return code;
+  }
+  return 0;
+}
+
+/** code-server + headless Chromium: both phases in one code-server and one browser profile. */
+async function runOnCodeServer(hole: BlackHole, state: string): Promise<number> {
+  const missing = missingPrerequisite();
+  if (missing) {
+    log(missing);
+    return 2;
+  }
+  const outDir = artifactsDir('vscode');
+  const shots = join(outDir, 'screenshots');
+  rmSync(shots, { recursive: true, force: true });
+  const ackFile = join(state, 'dom-ack.json');
+  let cs: CodeServer | undefined;
+  let browser: Browser | undefined;
+  try {
+    cs = await startCodeServer({
+      state: join(state, 'cs'),
+      logFile: join(outDir, 'code-server.log'),
+      settings: { 'codecraft.endpoint': hole.endpoint },
+      env: { [TestEnv.endpoint]: hole.endpoint, [TestEnv.domAck]: ackFile },
+    });
+    log(`code-server ${CS_VERSION} (pid ${cs.pid}) on ${cs.url}`);
+    browser = await launchBrowser({ profileDir: join(state, 'browser'), shotsDir: shots });
+    const consoleLog = join(outDir, 'exthost-console.log');
+    const exthostLog = (line: string) => {
+      appendFileSync(consoleLog, `${line}\n`);
+      if (!NOISE.test(line)) process.stdout.write(`${line}\n`);
+    };
+
+    log('phase 1 (pre-fill the local store through the extension API)');
+    const p1 = await runExtensionTestsPhase({ browser, cs, extensionDevelopmentPath: EXT_DEV_PATH, extensionTestsPath: PREFILL, shotName: 'phase1-prefill', log: exthostLog });
+    log(`phase 1 exited with code ${p1.code} after ${p1.durationMs} ms`);
+    if (p1.code !== 0) return p1.code;
+    // the web workbench keeps globalState in the browser profile's IndexedDB: make sure it is
+    // written before the reload, or phase 2 would start from an empty store
+    await waitForPersistedGlobalState(p1.page, EXTENSION_ID, TEST_PROJECTS[0]!.$id);
+    await p1.page.close();
+
+    log('phase 2 (reload: fresh extension host, same user data and browser profile)');
+    const p2 = await runExtensionTestsPhase({
+      browser, cs, extensionDevelopmentPath: EXT_DEV_PATH, extensionTestsPath: SUITE, shotName: 'phase2-suite', log: exthostLog,
+      // the suite reveals the Projects view; check the rows really rendered and tell it what we saw
+      during: async (page) => {
+        await viewPaneHeader(page, 'Projects').waitFor({ timeout: 60_000 });
+        for (const title of TEST_PROJECT_TITLES) await treeItem(page, title).first().waitFor({ timeout: 60_000 });
+        const seen = (await page.locator('.sidebar [role=treeitem] .label-name').allInnerTexts()).map((s) => s.trim());
+        await browser!.shot(page, 'phase2-projects-view');
+        writeFileSync(ackFile, JSON.stringify(seen.filter((s) => TEST_PROJECT_TITLES.includes(s))));
+      },
+    });
+    if (p2.duringError) log(`the Projects rows did not show up in the workbench DOM: ${(p2.duringError as Error).message.split('\n')[0]}`);
+    log(`phase 2 exited with code ${p2.code} after ${p2.durationMs} ms`);
+    return p2.code;
+  } finally {
+    if (browser) await browser.close();
+    if (cs) {
+      await cs.stop();
+      const logs = join(cs.userDataDir, 'logs');
+      if (existsSync(logs)) cpSync(logs, join(outDir, 'vscode-logs'), { recursive: true });
+    }
+  }
+}
+
+async function main(): Promise<number> {
+  installExitHandlers();
+  const t0 = Date.now();
+  rmSync(join(ARTIFACTS, 'vscode'), { recursive: true, force: true });
+  build();
+  for (const f of [PREFILL, SUITE]) if (!existsSync(f)) throw new Error(`${f} is missing after the build`);
+  if (!existsSync(join(ROOT, 'dist', 'extension.js'))) throw new Error('dist/extension.js is missing after `npm run build`');
+
+  const choice = await chooseRunner();
+  log(`runner: ${choice.runner === 'electron' ? `@vscode/test-electron (desktop VS Code ${VSCODE_VERSION})` : `code-server ${CS_VERSION} (VS Code ${VSCODE_VERSION}) + headless Chromium`}`);
+  log(`because: ${choice.reason}`);
+
+  const hole = await startBlackHole();
+  log(`black-hole endpoint ${hole.endpoint} (accepts, never answers)`);
+  const state = mkdtempSync(join(tmpdir(), 'ccvt-'));
+  let code = 2;
+  try {
+    code = choice.runner === 'electron' ? await runOnElectron(choice.executable, hole, state) : await runOnCodeServer(hole, state);
+  } finally {
+    await hole.close();
+    const ack = join(state, 'dom-ack.json');
+    if (existsSync(ack)) log(`rows seen in the workbench DOM: ${readFileSync(ack, 'utf8')}`);
+    if (code === 0 && !process.env.CODECRAFT_KEEP_STATE) rmSync(state, { recursive: true, force: true });
+    else log(`state kept in ${state}`);
+  }
+  log(`${code === 0 ? 'PASSED' : 'FAILED'} (exit ${code}) on ${choice.runner} in ${((Date.now() - t0) / 1000).toFixed(1)} s; artifacts in .artifacts/vscode/`);
+  return code;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    log(`ERROR: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(2);
+  },
+);
