@@ -366,9 +366,12 @@ export class LocalStore implements Disposable {
     const byId = new Map<string, T>();
     if (!edit.replace) for (const item of current.items) byId.set(item.$id, item);
     let changed = edit.replace === true || edit.checkpoint !== undefined || edit.synced === true;
+    const batch = new Set<string>();
     for (const doc of upserts) {
       const prev = byId.get(doc.$id);
-      if (prev && edit.onlyNewer && compareDocVersion(doc, prev) <= 0) continue;
+      // Within one batch the newest version of an id wins; against stored data, the batch wins unless onlyNewer.
+      if (prev && (edit.onlyNewer || batch.has(doc.$id)) && compareDocVersion(doc, prev) <= 0) continue;
+      batch.add(doc.$id);
       byId.set(doc.$id, doc);
       changed = true;
     }

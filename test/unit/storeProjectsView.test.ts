@@ -1,0 +1,57 @@
+import * as assert from 'node:assert/strict';
+import type { Project } from '../../src/core/model';
+import { projectRows } from '../../src/core/projectsView';
+import { relativeTime } from '../../src/core/relativeTime';
+
+const NOW = Date.parse('2025-06-15T12:00:00.000Z');
+const MIN = 60_000;
+const H = 60 * MIN;
+const D = 24 * H;
+
+function project(id: string, extra: Partial<Project> = {}): Project {
+  return { $id: id, userId: 'u', title: `T ${id}`, slug: `s-${id}`, framework: 'react', status: 'active', ...extra };
+}
+const iso = (ms: number) => new Date(ms).toISOString();
+
+describe('projects view rows', () => {
+  it('relative times', () => {
+    assert.equal(relativeTime(NOW, NOW), 'just now');
+    assert.equal(relativeTime(NOW + 30_000, NOW), 'just now', 'slightly in the future');
+    assert.equal(relativeTime(NOW - 5 * MIN, NOW), '5 min ago');
+    assert.equal(relativeTime(NOW - 59.9 * MIN, NOW), '59 min ago');
+    assert.equal(relativeTime(NOW - 3 * H - 10 * MIN, NOW), '3 h ago');
+    assert.equal(relativeTime(NOW - 30 * H, NOW), 'yesterday');
+    assert.equal(relativeTime(NOW - 4 * D, NOW), '4 days ago');
+    assert.equal(relativeTime(Date.parse('2025-01-15T10:00:00.000Z'), NOW), '2025-01-15');
+    assert.equal(relativeTime(Number.NEGATIVE_INFINITY, NOW), 'never');
+  });
+
+  it('sorts newest first by lastMessageAt, then $updatedAt, then $id', () => {
+    const rows = projectRows(
+      [
+        project('old', { lastMessageAt: iso(NOW - 10 * D) }),
+        project('none-b', { $updatedAt: iso(NOW - 2 * D) }),
+        project('new', { lastMessageAt: iso(NOW - 5 * MIN), $updatedAt: iso(NOW - 20 * D) }),
+        project('none-a', { $updatedAt: iso(NOW - 2 * D) }),
+        project('none-newer', { $updatedAt: iso(NOW - 1 * D) }),
+        project('bare'),
+      ],
+      NOW,
+    );
+    assert.deepEqual(rows.map((r) => r.id), ['new', 'old', 'none-newer', 'none-a', 'none-b', 'bare']);
+  });
+
+  it('builds label, description and a tooltip with the details', () => {
+    const [row] = projectRows(
+      [project('p1', { title: 'My *App*', framework: 'vue', status: 'archived', slug: 'my-app', description: 'A demo', lastMessageAt: iso(NOW - 3 * H) })],
+      NOW,
+    );
+    assert.equal(row!.label, 'My *App*');
+    assert.equal(row!.description, 'vue · 3 h ago');
+    assert.equal(row!.contextValue, 'project.archived');
+    for (const part of ['My \\*App\\*', 'vue', 'archived', 'my\\-app', '3 h ago', 'A demo']) assert.ok(row!.tooltip.includes(part), part);
+    const [untitled] = projectRows([project('p2', { title: '  ' })], NOW);
+    assert.equal(untitled!.label, 's-p2');
+    assert.equal(untitled!.description, 'react · never');
+  });
+});
