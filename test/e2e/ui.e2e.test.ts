@@ -109,7 +109,7 @@ describe('CodeCraft in the VS Code workbench (code-server + Chromium)', function
 
   it('runs "CodeCraft: Sync Now" and reports it to the user', async () => {
     await wb.runCommand(page, 'CodeCraft: Sync Now');
-    const toast = wb.notification(page, /sync/i).first();
+    const toast = wb.notification(page, /CodeCraft[\s\S]*sync/i).first();
     await toast.waitFor({ timeout: 30_000 });
     await wb.animationsDone(toast);
     await browser!.shot(page, 'sync-now');
