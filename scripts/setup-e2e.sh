@@ -31,6 +31,8 @@ command -v node >/dev/null || die "node is not on PATH (Node 20 is required: cod
 command -v npm >/dev/null || die "npm is not on PATH"
 node_major="$(node -p 'process.versions.node.split(".")[0]')"
 [ "$node_major" = 20 ] || die "node $(node -v) found, but code-server $CS_VERSION needs Node 20"
+# node-gyp takes headers from the local Node install (Debian/NodeSource /usr/include/node), not nodejs.org
+if [ -z "${npm_config_nodedir:-}" ] && [ -f /usr/include/node/node.h ]; then export npm_config_nodedir=/usr; fi
 
 # --- 1. Debian packages ----------------------------------------------------------------------
 # build-essential/pkg-config/python3: node-gyp; libkrb5-dev: kerberos (gssapi headers);
@@ -73,8 +75,6 @@ else
     export npm_config_build_from_source=true   # prebuild-install/node-pre-gyp: no prebuilt downloads from GitHub
     export npm_config_yes=true                 # node-pty's install runs `npx node-gyp` (a ~/.npmrc yes=false aborts it)
     export npm_config_audit=false npm_config_fund=false npm_config_update_notifier=false
-    # node-gyp takes headers from the local Node install, never from nodejs.org
-    if [ -z "${npm_config_nodedir:-}" ] && [ -f /usr/include/node/node.h ]; then export npm_config_nodedir=/usr; fi
     rm -f "$CS_DIR/.install-complete"
     mkdir -p "$CS_DIR" && cd "$CS_DIR"
     [ -f package.json ] || echo '{"name":"codecraft-code-server-host","private":true}' > package.json
@@ -116,7 +116,9 @@ if [ "${SKIP_NPM_CI:-0}" != 1 ]; then
   else
     log "npm ci"
     t=$SECONDS
-    npm ci --no-audit --no-fund --loglevel=error </dev/null || die "npm ci failed (npm registry reachable? package-lock.json in sync?)"
+    # native modules (better-sqlite3) are built with node-gyp against the local Node headers
+    # instead of fetching prebuilt binaries from GitHub
+    npm_config_build_from_source=true npm ci --no-audit --no-fund --loglevel=error </dev/null || die "npm ci failed (npm registry reachable? package-lock.json in sync?)"
     log "npm ci done in $((SECONDS - t))s"
   fi
 fi
