@@ -1,0 +1,337 @@
+/**
+ * The realtime client against a real `ws` server speaking Appwrite's 1.6
+ * realtime protocol: connect, authenticate, events, ping, drops and
+ * reconnects with backoff, polling fallback, final 1008, clean dispose.
+ */
+import * as assert from 'node:assert/strict';
+import * as http from 'node:http';
+import * as net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { RealtimeEvent, RealtimeStateChange } from '../../src/core/remote';
+import { AppwriteRealtime, documentChannels, realtimeUrl, type RealtimeOptions } from '../../src/infra/appwrite/realtime';
+import { DEFAULT_COLLECTIONS } from '../../src/infra/appwrite/client';
+import { refusedPort, TrackingClock, until } from '../helpers/backend';
+
+const PROJECT = 'codecraft-test';
+const DB = 'codecraft';
+const SESSION = 'good-session-secret';
+
+interface Conn {
+  ws: WebSocket;
+  url: string;
+  headers: http.IncomingHttpHeaders;
+  received: Array<{ type: string; data?: Record<string, unknown> }>;
+}
+
+interface RealtimeServer {
+  port: number;
+  endpoint: string;
+  conns: Conn[];
+  /** Whether the upgrade header alone authenticates (connected says user ≠ null). */
+  trustHeader: boolean;
+  answerPings: boolean;
+  onConnect?: (c: Conn) => void;
+  broadcast(event: unknown): void;
+  close(): Promise<void>;
+}
+
+async function startRealtimeServer(port = 0): Promise<RealtimeServer> {
+  const httpServer = http.createServer((_req, res) => res.writeHead(404).end());
+  const wss = new WebSocketServer({ server: httpServer, path: '/v1/realtime' });
+  const srv: RealtimeServer = {
+    port: 0,
+    endpoint: '',
+    conns: [],
+    trustHeader: false,
+    answerPings: true,
+    broadcast(event) {
+      for (const c of srv.conns) if (c.ws.readyState === c.ws.OPEN) c.ws.send(JSON.stringify({ type: 'event', data: event }));
+    },
+    async close() {
+      for (const c of wss.clients) c.terminate();
+      wss.close();
+      httpServer.closeAllConnections();
+      await new Promise<void>((r) => httpServer.close(() => r()));
+    },
+  };
+  wss.on('connection', (ws, req) => {
+    const conn: Conn = { ws, url: req.url ?? '', headers: req.headers, received: [] };
+    srv.conns.push(conn);
+    const url = new URL(req.url ?? '', 'http://x');
+    const user = srv.trustHeader && req.headers['x-appwrite-session'] === SESSION ? { $id: 'u1' } : null;
+    ws.send(JSON.stringify({ type: 'connected', data: { channels: url.searchParams.getAll('channels[]'), user } }));
+    ws.on('message', (raw) => {
+      const msg = JSON.parse(raw.toString()) as Conn['received'][number];
+      conn.received.push(msg);
+      if (msg.type === 'ping' && srv.answerPings) ws.send(JSON.stringify({ type: 'pong' }));
+      if (msg.type === 'authentication') {
+        if (msg.data?.session === SESSION) {
+          ws.send(JSON.stringify({ type: 'response', data: { to: 'authentication', success: true, user: { $id: 'u1' } } }));
+        } else {
+          ws.send(JSON.stringify({ type: 'error', data: { code: 1003, message: 'Session is not valid.' } }));
+        }
+      }
+    });
+    srv.onConnect?.(conn);
+  });
+  await new Promise<void>((r) => httpServer.listen(port, '127.0.0.1', r));
+  srv.port = (httpServer.address() as AddressInfo).port;
+  srv.endpoint = `http://127.0.0.1:${srv.port}/v1`;
+  return srv;
+}
+
+function documentEvent(collection: string, id: string, action: 'create' | 'update' | 'delete') {
+  const channel = `databases.${DB}.collections.${collection}.documents`;
+  return {
+    events: [
+      `databases.${DB}.collections.${collection}.documents.${id}.${action}`,
+      `databases.${DB}.collections.${collection}.documents.*.${action}`,
+      `databases.${DB}.collections.*.documents.*`,
+      `databases.*`,
+    ],
+    channels: ['documents', channel, `${channel}.${id}`],
+    timestamp: '2025-01-15 10:00:00.000',
+    payload: { $id: id, $updatedAt: '2025-01-15T10:00:00.000+00:00', projectId: 'p1' },
+  };
+}
+
+describe('realtime client (1.6 protocol on a real ws server)', () => {
+  let server: RealtimeServer | undefined;
+  let feed: AppwriteRealtime | undefined;
+  let clock: TrackingClock;
+  let states: RealtimeStateChange[];
+  let events: RealtimeEvent[];
+
+  function makeFeed(endpoint: string, extra: Partial<RealtimeOptions> = {}): AppwriteRealtime {
+    feed = new AppwriteRealtime({
+      endpoint,
+      project: PROJECT,
+      session: SESSION,
+      databaseId: DB,
+      clock,
+      random: () => 1,
+      backoff: { initialMs: 20, maxMs: 80, factor: 2 },
+      pollingAfterFailures: 3,
+      pollingRetryMs: 100,
+      connectTimeoutMs: 2000,
+      ...extra,
+    });
+    feed.onDidChangeState((s) => states.push(s));
+    feed.onEvent((e) => events.push(e));
+    return feed;
+  }
+
+  beforeEach(() => {
+    clock = new TrackingClock();
+    states = [];
+    events = [];
+  });
+  afterEach(async () => {
+    feed?.dispose();
+    feed = undefined;
+    await server?.close();
+    server = undefined;
+  });
+
+  it('builds the URL like the SDK does', () => {
+    const channels = documentChannels(DB, DEFAULT_COLLECTIONS);
+    assert.equal(
+      realtimeUrl('https://cloud.appwrite.io/v1/', 'P1', channels),
+      'wss://cloud.appwrite.io/v1/realtime?project=P1' +
+        '&channels%5B%5D=databases.codecraft.collections.projects.documents' +
+        '&channels%5B%5D=databases.codecraft.collections.messages.documents' +
+        '&channels%5B%5D=databases.codecraft.collections.project_files.documents',
+    );
+    assert.throws(() => realtimeUrl('http://example.com/v1', 'P1', channels), /Refusing plain http/);
+  });
+
+  it('connects, sends the session on the upgrade and in the authentication frame, and delivers typed events', async () => {
+    server = await startRealtimeServer();
+    makeFeed(server.endpoint).start();
+    await until(() => feed!.state === 'connected', 5000, 'connected');
+    assert.deepEqual(states.map((s) => s.state), ['connecting', 'connected']);
+    const conn = server.conns[0]!;
+    assert.equal(conn.headers['x-appwrite-session'], SESSION);
+    const url = new URL(conn.url, 'http://x');
+    assert.equal(url.pathname, '/v1/realtime');
+    assert.equal(url.searchParams.get('project'), PROJECT);
+    assert.deepEqual(url.searchParams.getAll('channels[]'), documentChannels(DB, DEFAULT_COLLECTIONS));
+    assert.deepEqual(conn.received[0], { type: 'authentication', data: { session: SESSION } });
+
+    server.broadcast(documentEvent('project_files', 'f1', 'update'));
+    server.broadcast(documentEvent('messages', 'm1', 'delete'));
+    server.broadcast({ events: 'not-a-list' }); // malformed: ignored, not fatal
+    server.broadcast(documentEvent('projects', 'p9', 'create'));
+    await until(() => events.length === 3, 5000, 'three events');
+    assert.deepEqual(events[0]!.change, { kind: 'files', action: 'update', id: 'f1' });
+    assert.deepEqual(events[1]!.change, { kind: 'messages', action: 'delete', id: 'm1' });
+    assert.deepEqual(events[2]!.change, { kind: 'projects', action: 'create', id: 'p9' });
+    assert.equal(events[0]!.timestamp, '2025-01-15 10:00:00.000');
+    assert.deepEqual(events[0]!.payload, documentEvent('project_files', 'f1', 'update').payload);
+    assert.equal(feed!.state, 'connected');
+  });
+
+  it('skips the authentication frame when the upgrade header already signed it in', async () => {
+    server = await startRealtimeServer();
+    server.trustHeader = true;
+    makeFeed(server.endpoint).start();
+    await until(() => feed!.state === 'connected', 5000, 'connected');
+    server.broadcast(documentEvent('projects', 'p1', 'update'));
+    await until(() => events.length === 1, 5000, 'event');
+    assert.equal(server.conns[0]!.received.filter((m) => m.type === 'authentication').length, 0);
+  });
+
+  it('pings on its interval and stays connected while the server answers', async () => {
+    server = await startRealtimeServer();
+    makeFeed(server.endpoint, { pingIntervalMs: 30 }).start();
+    await until(() => (server!.conns[0]?.received.filter((m) => m.type === 'ping').length ?? 0) >= 3, 5000, 'three pings');
+    assert.equal(server.conns.length, 1);
+    assert.equal(feed!.state, 'connected');
+  });
+
+  it('drops a connection that stays silent after a ping, and reconnects', async () => {
+    server = await startRealtimeServer();
+    server.answerPings = false;
+    makeFeed(server.endpoint, { pingIntervalMs: 40 }).start();
+    await until(() => server!.conns.length >= 2, 5000, 'second connection');
+    const drop = states.find((s) => s.state === 'reconnecting');
+    assert.ok(drop);
+    assert.match(drop.reason ?? '', /no answer to ping/);
+  });
+
+  it('reconnects after the server drops the socket, reporting states, and keeps delivering', async () => {
+    server = await startRealtimeServer();
+    makeFeed(server.endpoint).start();
+    await until(() => feed!.state === 'connected', 5000, 'connected');
+    server.conns[0]!.ws.terminate();
+    await until(() => server!.conns.length === 2 && feed!.state === 'connected', 5000, 'reconnected');
+    assert.deepEqual(states.map((s) => s.state), ['connecting', 'connected', 'reconnecting', 'connected']);
+    assert.equal(states[2]!.failures, 0);
+    assert.equal(states[2]!.retryInMs, 20, 'first retry after the initial backoff');
+    assert.match(states[2]!.reason ?? '', /1006/);
+    server.broadcast(documentEvent('projects', 'p1', 'update'));
+    await until(() => events.length === 1, 5000, 'event after reconnect');
+  });
+
+  it('backs off exponentially with jitter, then falls back to polling when the port refuses, and recovers', async () => {
+    const port = await refusedPort();
+    let r = 0;
+    const randoms = [1, 0, 1, 0.5];
+    makeFeed(`http://127.0.0.1:${port}/v1`, { random: () => randoms[r++ % randoms.length]!, pollingAfterFailures: 4 }).start();
+    await until(() => feed!.state === 'polling', 5000, 'polling');
+    // failures 1..3 reconnect after 20, 40, 80 ms (capped at 80) with equal jitter: random 1 → full, 0 → half
+    assert.deepEqual(
+      states.map((s) => [s.state, s.failures, s.retryInMs]),
+      [
+        ['connecting', 0, undefined],
+        ['reconnecting', 1, 20],
+        ['reconnecting', 2, 20],
+        ['reconnecting', 3, 80],
+        ['polling', 4, 75],
+      ],
+    );
+    assert.match(states[1]!.reason ?? '', /ECONNREFUSED/);
+    // keeps retrying the socket slowly while polling, without leaving 'polling'
+    await until(() => states.length >= 7, 5000, 'more polling attempts');
+    assert.ok(states.slice(4).every((s) => s.state === 'polling'));
+    server = await startRealtimeServer(port);
+    await until(() => feed!.state === 'connected', 5000, 'connected after the server came up');
+    assert.equal(states[states.length - 1]!.failures, 0);
+  });
+
+  it('gives up on a handshake that never completes (connect timeout) and counts it as a failure', async () => {
+    const sockets = new Set<net.Socket>();
+    const silent = net.createServer((s) => {
+      sockets.add(s);
+      s.resume(); // read (and drop) the upgrade request, so the client's close is seen
+    });
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    try {
+      const port = (silent.address() as AddressInfo).port;
+      makeFeed(`http://127.0.0.1:${port}/v1`, { connectTimeoutMs: 50 }).start();
+      await until(() => states.some((s) => s.state === 'reconnecting'), 5000, 'reconnecting');
+      assert.match(states[1]!.reason ?? '', /not connected within 50 ms/);
+      assert.equal(states[1]!.failures, 1);
+    } finally {
+      feed?.dispose();
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => silent.close(() => r()));
+    }
+  });
+
+  it('an error with code 1008 is final: closed, no reconnect, no timers', async () => {
+    server = await startRealtimeServer();
+    server.onConnect = (c) => {
+      c.ws.send(JSON.stringify({ type: 'error', data: { code: 1008, message: 'Too many connections.' } }));
+      c.ws.close(1008, 'Too many connections.');
+    };
+    makeFeed(server.endpoint).start();
+    await until(() => feed!.state === 'closed', 5000, 'closed');
+    const last = states[states.length - 1]!;
+    assert.match(last.reason ?? '', /1008/);
+    assert.equal(clock.pending.size, 0, 'no retry scheduled');
+    assert.equal(server.conns.length, 1);
+  });
+
+  it('a close with code 1008 alone is final too', async () => {
+    server = await startRealtimeServer();
+    server.onConnect = (c) => c.ws.close(1008, 'Policy');
+    makeFeed(server.endpoint).start();
+    await until(() => feed!.state === 'closed', 5000, 'closed');
+    assert.equal(clock.pending.size, 0);
+    assert.match(states[states.length - 1]!.reason ?? '', /1008/);
+  });
+
+  it('an invalid session (error 1003 to the authentication frame) closes as unauthorized', async () => {
+    server = await startRealtimeServer();
+    makeFeed(server.endpoint, { session: 'expired' }).start();
+    await until(() => feed!.state === 'closed', 5000, 'closed');
+    assert.match(states[states.length - 1]!.reason ?? '', /unauthorized: Session is not valid/);
+    assert.equal(clock.pending.size, 0);
+  });
+
+  it('disposes cleanly while connected: no timers, the socket closed on the server, no more events', async () => {
+    server = await startRealtimeServer();
+    makeFeed(server.endpoint, { pingIntervalMs: 1000 }).start();
+    await until(() => feed!.state === 'connected', 5000, 'connected');
+    assert.ok(clock.pending.size > 0, 'a ping timer runs while connected');
+    const serverSide = server.conns[0]!.ws;
+    let closedOnServer = false;
+    serverSide.on('close', () => (closedOnServer = true));
+    feed!.dispose();
+    assert.equal(feed!.state, 'closed');
+    assert.equal(states[states.length - 1]!.reason, 'disposed');
+    assert.equal(clock.pending.size, 0);
+    await until(() => closedOnServer, 5000, 'server sees the close');
+    server.broadcast(documentEvent('projects', 'p1', 'update'));
+    feed!.dispose(); // idempotent
+    assert.equal(events.length, 0);
+  });
+
+  it('disposes cleanly while connecting and while waiting to retry', async () => {
+    const sockets = new Set<net.Socket>();
+    const silent = net.createServer((s) => {
+      sockets.add(s);
+      s.resume(); // read (and drop) the upgrade request, so the client's close is seen
+    });
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const port = (silent.address() as AddressInfo).port;
+    makeFeed(`http://127.0.0.1:${port}/v1`).start();
+    await until(() => sockets.size === 1, 5000, 'tcp connection');
+    const [socket] = [...sockets];
+    let closed = false;
+    socket!.on('close', () => (closed = true));
+    feed!.dispose();
+    assert.equal(clock.pending.size, 0);
+    await until(() => closed, 5000, 'connecting socket closed');
+    await new Promise<void>((r) => silent.close(() => r()));
+
+    const refused = await refusedPort();
+    makeFeed(`http://127.0.0.1:${refused}/v1`, { backoff: { initialMs: 60_000 } }).start();
+    await until(() => feed!.state === 'reconnecting', 5000, 'waiting to retry');
+    assert.equal(clock.pending.size, 1);
+    feed!.dispose();
+    assert.equal(clock.pending.size, 0);
+  });
+});
