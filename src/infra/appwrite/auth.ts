@@ -52,12 +52,13 @@ export function sessionSecretFrom(headers: Headers, project: string, body?: { se
       // not JSON: try the next source
     }
   }
+  const cookies = new Map<string, string>();
   for (const cookie of headers.getSetCookie()) {
     const eq = cookie.indexOf('=');
-    if (eq < 0) continue;
-    const key = cookie.slice(0, eq).trim();
-    if (key !== name && key !== `${name}_legacy`) continue;
-    const raw = cookie.slice(eq + 1).split(';')[0]!.trim();
+    if (eq > 0) cookies.set(cookie.slice(0, eq).trim(), cookie.slice(eq + 1).split(';')[0]!.trim());
+  }
+  for (const key of [name, `${name}_legacy`]) {
+    const raw = cookies.get(key);
     if (!raw) continue;
     try {
       return decodeURIComponent(raw);

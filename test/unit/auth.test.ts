@@ -1,0 +1,79 @@
+/**
+ * Endpoint rules and reading the session secret from a sign-in answer.
+ */
+import * as assert from 'node:assert/strict';
+import { InvalidError } from '../../src/core/errors';
+import { isLoopbackHost, normaliseEndpoint, sessionSecretFrom, signIn } from '../../src/infra/appwrite/auth';
+import { json, startRecordingServer } from '../helpers/backend';
+
+describe('endpoint validation', () => {
+  it('normalises trailing slashes and adds /v1 to a bare origin', () => {
+    assert.equal(normaliseEndpoint('https://cloud.appwrite.io/v1'), 'https://cloud.appwrite.io/v1');
+    assert.equal(normaliseEndpoint(' https://cloud.appwrite.io/v1/ '), 'https://cloud.appwrite.io/v1');
+    assert.equal(normaliseEndpoint('https://cloud.appwrite.io//'), 'https://cloud.appwrite.io/v1');
+    assert.equal(normaliseEndpoint('https://Example.COM:8443/appwrite/v1/'), 'https://example.com:8443/appwrite/v1');
+    assert.equal(normaliseEndpoint('http://127.0.0.1:8080/v1'), 'http://127.0.0.1:8080/v1');
+    assert.equal(normaliseEndpoint('http://localhost/v1'), 'http://localhost/v1');
+    assert.equal(normaliseEndpoint('http://[::1]:3000/v1'), 'http://[::1]:3000/v1');
+  });
+
+  it('refuses http:// except on loopback, with a clear InvalidError', () => {
+    for (const bad of ['http://cloud.appwrite.io/v1', 'http://192.168.1.2/v1', 'http://10.0.0.1/v1', 'http://128.0.0.1/v1', 'http://localhost.evil.com/v1', 'http://[::2]/v1']) {
+      assert.throws(() => normaliseEndpoint(bad), (e: unknown) => e instanceof InvalidError && /Refusing plain http/.test(e.message), bad);
+    }
+  });
+
+  it('refuses what is not an https/http URL, credentials, queries and fragments', () => {
+    for (const bad of ['', '   ', 'cloud.appwrite.io/v1', 'ftp://x/v1', 'ws://127.0.0.1/v1', 'https://u:p@x.io/v1', 'https://x.io/v1?a=1', 'https://x.io/v1#f']) {
+      assert.throws(() => normaliseEndpoint(bad), InvalidError, bad);
+    }
+  });
+
+  it('knows loopback hosts', () => {
+    for (const h of ['localhost', 'LOCALHOST', 'app.localhost', '127.0.0.1', '127.255.10.2', '::1', '[::1]', '[::ffff:7f00:1]']) {
+      assert.ok(isLoopbackHost(h), h);
+    }
+    for (const h of ['128.0.0.1', '127.0.0.256', '0.0.0.0', '::2', 'example.com', 'localhost.example.com', '1127.0.0.1']) {
+      assert.ok(!isLoopbackHost(h), h);
+    }
+  });
+});
+
+describe('session secret from the sign-in answer', () => {
+  const project = 'codecraft';
+
+  it('prefers X-Fallback-Cookies, then Set-Cookie, then the body', () => {
+    const both = new Headers();
+    both.set('x-fallback-cookies', JSON.stringify({ a_session_codecraft: 'from-fallback' }));
+    both.append('set-cookie', 'a_session_codecraft=from-cookie; path=/; httponly');
+    assert.equal(sessionSecretFrom(both, project), 'from-fallback');
+
+    const cookieOnly = new Headers();
+    cookieOnly.append('set-cookie', 'a_session_other=nope; path=/');
+    cookieOnly.append('set-cookie', 'a_session_codecraft_legacy=legacy%2Bsecret; path=/');
+    cookieOnly.append('set-cookie', 'a_session_codecraft=cookie%2Bsecret; expires=Wed, 21 Oct 2030 07:28:00 GMT; path=/');
+    assert.equal(sessionSecretFrom(cookieOnly, project), 'cookie+secret');
+
+    const bodyOnly = new Headers();
+    bodyOnly.set('x-fallback-cookies', 'not json');
+    assert.equal(sessionSecretFrom(bodyOnly, project, { secret: 'from-body' }), 'from-body');
+    assert.equal(sessionSecretFrom(new Headers(), project, { secret: '' }), undefined);
+    assert.equal(sessionSecretFrom(new Headers({ 'x-fallback-cookies': '{"a_session_elsewhere":"x"}' }), project), undefined);
+  });
+
+  it('a sign-in answer without any secret is a clear error, and the password never appears in it', async () => {
+    const server = await startRecordingServer((_r, res) => json(res, 201, { $id: 's1', userId: 'u1', secret: '' }));
+    try {
+      await assert.rejects(
+        signIn({ endpoint: server.url, project }, 'a@b.c', 'hunter2-password'),
+        (e: unknown) => e instanceof InvalidError && /no session secret/.test(e.message) && !e.message.includes('hunter2'),
+      );
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('never defines a global window', () => {
+    assert.equal(typeof (globalThis as { window?: unknown }).window, 'undefined');
+  });
+});
