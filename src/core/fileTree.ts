@@ -16,7 +16,7 @@ export interface FileTreeNode {
   /** The document behind the node; undefined for a folder implied by its contents. */
   readonly doc: ProjectFile | undefined;
   /** Sorted children (folders first); always empty for files. */
-  readonly children: FileTreeNode[];
+  readonly children: readonly FileTreeNode[];
 }
 
 export interface DuplicateFile {
@@ -37,7 +37,7 @@ export interface InvalidFile {
 export interface FileTree {
   readonly projectId: string;
   /** Top-level entries, sorted. */
-  readonly roots: FileTreeNode[];
+  readonly roots: readonly FileTreeNode[];
   readonly duplicates: DuplicateFile[];
   readonly invalid: InvalidFile[];
   readonly fileCount: number;
@@ -45,35 +45,79 @@ export interface FileTree {
   /** The node at a path ('' is not a node; use `children('')` for the top level). */
   node(path: string): FileTreeNode | undefined;
   /** Children of a folder path ('' = top level); undefined when there is no such folder. */
-  children(dirPath: string): FileTreeNode[] | undefined;
+  children(dirPath: string): readonly FileTreeNode[] | undefined;
 }
 
 export function fileNodeId(projectId: string, path: string): string {
   return `${projectId}/${path}`;
 }
 
-const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
+/**
+ * Sort key for natural order: case- and accent-insensitive, numbers by value
+ * ('file2' < 'file10'), numbers before other characters. Plain string
+ * comparison of keys gives the order; ties fall back to exact code units, so
+ * the order is total and deterministic. (Computed once per node: an
+ * Intl.Collator with `numeric` is several times slower on large folders.)
+ */
+export function naturalSortKey(name: string): string {
+  let s = name.toLowerCase();
+  // eslint-disable-next-line no-control-regex
+  if (!/^[\u0000-\u007f]*$/.test(s)) s = s.normalize('NFD').replace(/[\u0300-\u036f]/g, '');
+  let out = '';
+  let i = 0;
+  const n = s.length;
+  while (i < n) {
+    const start = i;
+    let c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      while (i < n && (c = s.charCodeAt(i)) >= 48 && c <= 57) i++;
+      let z = start;
+      while (z < i - 1 && s.charCodeAt(z) === 48) z++; // leading zeros do not count
+      // \u0001 sorts before any character a valid name holds; then the length, then the digits.
+      out += `\u0001${String.fromCharCode(0x20 + (i - z))}${s.slice(z, i)}`;
+    } else {
+      while (i < n && ((c = s.charCodeAt(i)) < 48 || c > 57)) i++;
+      out += s.slice(start, i);
+    }
+  }
+  return out;
+}
 
-/** Natural, case-aware and deterministic: 'file2' < 'file10'; 'a' and 'A' tie-break by code units. */
-export function compareNames(a: string, b: string): number {
-  const c = collator.compare(a, b);
-  if (c !== 0) return c;
+function compareKeyed(ak: string, a: string, bk: string, b: string): number {
+  if (ak !== bk) return ak < bk ? -1 : 1;
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function compareNodes(a: FileTreeNode, b: FileTreeNode): number {
-  if (a.type !== b.type) return a.type === 'directory' ? -1 : 1;
-  return compareNames(a.name, b.name);
+/** Natural, case-aware and deterministic: 'file2' < 'file10'; 'B' and 'b' tie-break by code units. */
+export function compareNames(a: string, b: string): number {
+  return compareKeyed(naturalSortKey(a), a, naturalSortKey(b), b);
 }
 
-interface MutableNode {
-  id: string;
-  projectId: string;
-  path: string;
-  name: string;
-  type: 'file' | 'directory';
-  doc: ProjectFile | undefined;
-  children: MutableNode[];
+function compareNodes(a: MutableNode, b: MutableNode): number {
+  if (a.type !== b.type) return a.type === 'directory' ? -1 : 1;
+  return compareKeyed(a.key, a.name, b.key, b.name);
+}
+
+/** Files share one empty, frozen children array: 20,000 fewer allocations. */
+const NO_CHILDREN: MutableNode[] = Object.freeze([]) as unknown as MutableNode[];
+
+/** One class for every node keeps objects monomorphic; the id is derived on demand. */
+class MutableNode implements FileTreeNode {
+  /** naturalSortKey(name) */
+  readonly key: string;
+  constructor(
+    readonly projectId: string,
+    readonly path: string,
+    readonly name: string,
+    readonly type: 'file' | 'directory',
+    public doc: ProjectFile | undefined,
+    readonly children: MutableNode[],
+  ) {
+    this.key = naturalSortKey(name);
+  }
+  get id(): string {
+    return fileNodeId(this.projectId, this.path);
+  }
 }
 
 export function buildFileTree(projectId: string, files: readonly ProjectFile[]): FileTree {
@@ -113,54 +157,72 @@ export function buildFileTree(projectId: string, files: readonly ProjectFile[]):
   }
 
   // 2. Every ancestor of an entry is a folder (implied when no document names it).
-  const dirs = new Set<string>();
+  //    Only folders go into a map; files are linked straight to their parent folder.
+  const dirs = new Map<string, MutableNode>();
+  const makeDir = (path: string, doc: ProjectFile | undefined): MutableNode => {
+    const node = new MutableNode(projectId, path, baseName(path), 'directory', doc, []);
+    dirs.set(path, node);
+    return node;
+  };
+  const parents: string[] = [];
+  const docs: ProjectFile[] = [];
   for (const [path, doc] of winners) {
-    if (doc.type === 'directory') dirs.add(path);
-  }
-  for (const path of winners.keys()) {
-    let p = parentPath(path);
+    if (doc.type === 'directory') {
+      const existing = dirs.get(path);
+      if (existing) existing.doc = doc;
+      else makeDir(path, doc);
+    }
+    const parent = parentPath(path);
+    parents.push(parent);
+    docs.push(doc);
+    let p = parent;
     while (p !== '' && !dirs.has(p)) {
-      dirs.add(p);
+      const named = winners.get(p);
+      makeDir(p, named && named.type === 'directory' ? named : undefined);
       p = parentPath(p);
     }
   }
 
-  // 3. Nodes. A file whose path is also a folder loses to the folder.
-  const nodes = new Map<string, MutableNode>();
-  let fileCount = 0;
-  for (const path of dirs) {
-    const doc = winners.get(path);
-    if (doc && doc.type === 'file') {
-      duplicates.push({ path, dropped: doc, keptId: undefined, reason: 'a folder has the same path' });
-    }
-    nodes.set(path, {
-      id: fileNodeId(projectId, path),
-      projectId,
-      path,
-      name: baseName(path),
-      type: 'directory',
-      doc: doc && doc.type === 'directory' ? doc : undefined,
-      children: [],
-    });
-  }
-  for (const [path, doc] of winners) {
-    if (doc.type !== 'file' || dirs.has(path)) continue;
-    fileCount++;
-    nodes.set(path, { id: fileNodeId(projectId, path), projectId, path, name: baseName(path), type: 'file', doc, children: [] });
-  }
-
-  // 4. Link and sort.
+  // 3. Files, linked to their folder. A file whose path is also a folder loses to the folder.
   const roots: MutableNode[] = [];
-  for (const node of nodes.values()) {
+  const fileNodes: MutableNode[] = [];
+  const paths = [...winners.keys()];
+  for (let i = 0; i < docs.length; i++) {
+    const doc = docs[i]!;
+    if (doc.type !== 'file') continue;
+    const path = paths[i]!;
+    if (dirs.has(path)) {
+      duplicates.push({ path, dropped: doc, keptId: dirs.get(path)!.doc?.$id, reason: 'a folder has the same path' });
+      continue;
+    }
+    const node = new MutableNode(projectId, path, baseName(path), 'file', doc, NO_CHILDREN);
+    fileNodes.push(node);
+    const parent = parents[i]!;
+    if (parent === '') roots.push(node);
+    else dirs.get(parent)!.children.push(node);
+  }
+  for (const node of dirs.values()) {
     const parent = parentPath(node.path);
     if (parent === '') roots.push(node);
-    else nodes.get(parent)!.children.push(node);
+    else dirs.get(parent)!.children.push(node);
   }
+
+  // 4. Sort.
   roots.sort(compareNodes);
-  for (const path of dirs) {
-    const children = nodes.get(path)!.children;
-    if (children.length > 1) children.sort(compareNodes);
+  for (const node of dirs.values()) {
+    if (node.children.length > 1) node.children.sort(compareNodes);
   }
+
+  // Path index for lookups, built on first use (the view rarely needs it for files).
+  let index: Map<string, MutableNode> | undefined;
+  const lookup = (path: string): MutableNode | undefined => {
+    if (!index) {
+      index = new Map(dirs);
+      for (const f of fileNodes) index.set(f.path, f);
+    }
+    return index.get(path);
+  };
+  const fileCount = fileNodes.length;
 
   return {
     projectId,
@@ -171,7 +233,7 @@ export function buildFileTree(projectId: string, files: readonly ProjectFile[]):
     directoryCount: dirs.size,
     node(path: string) {
       const r = normalizePath(path);
-      return r.ok ? nodes.get(r.path) : undefined;
+      return r.ok ? lookup(r.path) : undefined;
     },
     children(dirPath: string) {
       if (dirPath === '' || dirPath === '/' || dirPath === '.') return roots;

@@ -9,7 +9,7 @@ function file(path: string, extra: Partial<ProjectFile> = {}): ProjectFile {
 function dir(path: string, extra: Partial<ProjectFile> = {}): ProjectFile {
   return { $id: `d${++n}`, projectId: 'p1', path, type: 'directory', content: null, language: null, ...extra };
 }
-function shape(nodes: FileTreeNode[]): unknown[] {
+function shape(nodes: readonly FileTreeNode[]): unknown[] {
   return nodes.map((x) => (x.type === 'directory' ? { [x.name]: shape(x.children) } : x.name));
 }
 
