@@ -32,6 +32,12 @@ describe('fileTree', () => {
     assert.deepEqual(shape(reversed.roots), shape(tree.roots));
   });
 
+  it('natural order ignores accents and leading zeros for order, numbers come before letters, ties stay deterministic', () => {
+    const tree = buildFileTree('p1', ['f.ts', 'é.ts', 'e.ts', 'v010', 'v9', 'v10', 'v1a', 'va'].map((p) => file(p)));
+    assert.deepEqual(shape(tree.roots), ['e.ts', 'é.ts', 'f.ts', 'v1a', 'v9', 'v010', 'v10', 'va']);
+    assert.ok(compareNames('v010', 'v10') < 0 && compareNames('v10', 'v010') > 0);
+  });
+
   it('gives stable ids derived from project and path', () => {
     const a = buildFileTree('p1', [file('src/a.ts')]);
     const b = buildFileTree('p1', [file('src/a.ts'), file('src/b.ts')]);

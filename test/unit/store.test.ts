@@ -170,12 +170,13 @@ describe('LocalStore', () => {
       blobs.calls.length = 0;
       assert.equal(fresh.store.messages('p1'), undefined, 'not loaded until the project is opened');
       assert.equal(fresh.store.checkpoint('messages', 'p1'), null);
+      assert.deepEqual(await fresh.store.loadCheckpoint('messages', 'p1'), cp('m2'), 'loadCheckpoint reads the record first');
       const { messages, files } = await fresh.store.openProject('p1');
       assert.deepEqual(messages.map((m) => m.$id), ['m1', 'm2']);
       assert.deepEqual(files.map((f) => f.path), ['src/a.ts', 'src/b.ts']);
       assert.deepEqual(fresh.store.checkpoint('files', 'p1'), cp('f2'));
       const reads = blobs.calls.filter((c) => c.op === 'read').length;
-      assert.equal(reads, 2);
+      assert.equal(reads, 2, 'one read per record');
       await fresh.store.loadFiles('p1');
       await fresh.store.loadMessages('p1');
       assert.equal(blobs.calls.filter((c) => c.op === 'read').length, reads, 'cached after the first load');
@@ -258,7 +259,9 @@ describe('LocalStore', () => {
 
     it('rejects invalid documents with a clear error and stores nothing', async () => {
       const { state, store } = await opened();
-      await assert.rejects(async () => store.insert('projects', { ...project('p1'), title: 5 } as unknown as Project), /Invalid projects document: title/);
+      const bad = store.insert('projects', { ...project('p1'), title: 5 } as unknown as Project);
+      assert.ok(bad instanceof Promise, 'a promise, not a synchronous throw');
+      await assert.rejects(bad, /Invalid projects document: title/);
       await assert.rejects(store.remove('files', { $id: 'f1' }), /projectId/);
       assert.equal(state.get(PROJECTS_KEY), undefined);
     });

@@ -258,6 +258,12 @@ export class LocalStore implements Disposable {
     return this.cached(kind, projectId ?? '')?.checkpoint ?? null;
   }
 
+  /** Like checkpoint(), loading the project's record first when needed (what a sync round should use). */
+  async loadCheckpoint(kind: CollectionKind, projectId?: string): Promise<Checkpoint | null> {
+    if (kind !== 'projects' && this.ns && projectId) await this.ensureLoaded(this.ns, kind, projectId);
+    return this.checkpoint(kind, projectId);
+  }
+
   lastSync(kind: CollectionKind, projectId?: string): string | null {
     if (kind === 'projects') return this.projectsRecord.lastSync;
     return this.cached(kind, projectId ?? '')?.lastSync ?? null;
@@ -271,8 +277,8 @@ export class LocalStore implements Disposable {
 
   // ---------------------------------------------------------------- writes
 
-  /** Insert a document, or replace the stored one with the same `$id`. */
-  insert<K extends CollectionKind>(kind: K, doc: DocOf[K]): Promise<void> {
+  /** Insert a document, or replace the stored one with the same `$id`. Rejects with InvalidError on a bad document. */
+  async insert<K extends CollectionKind>(kind: K, doc: DocOf[K]): Promise<void> {
     const valid = this.validate(kind, doc);
     return this.apply(kind, this.scopeOf(kind, valid), { upsert: [valid] });
   }
