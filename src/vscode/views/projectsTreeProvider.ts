@@ -1,0 +1,66 @@
+import * as vscode from 'vscode';
+import { Commands } from '../ids';
+
+/** What the Projects view shows for one project (built by the core's projectsView). */
+export interface ProjectRowLike {
+  id: string;
+  label: string;
+  description: string;
+  tooltip: string;
+}
+
+export interface ProjectsSource {
+  rows(): readonly ProjectRowLike[];
+  readonly onDidChange: vscode.Event<void>;
+}
+
+/** Converts project rows into tree items; nothing else. */
+export class ProjectsTreeProvider implements vscode.TreeDataProvider<ProjectRowLike>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<ProjectRowLike | undefined | void>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly subscriptions: vscode.Disposable[] = [this.changed];
+  private selectedId: string | undefined;
+
+  constructor(private readonly source: ProjectsSource) {
+    this.subscriptions.push(source.onDidChange(() => this.changed.fire()));
+  }
+
+  /** Marks the project whose files are shown; only the two affected rows repaint. */
+  setSelected(id: string | undefined): void {
+    if (id === this.selectedId) return;
+    const rows = this.source.rows();
+    const before = rows.find((r) => r.id === this.selectedId);
+    this.selectedId = id;
+    const after = rows.find((r) => r.id === id);
+    if (before) this.changed.fire(before);
+    if (after) this.changed.fire(after);
+  }
+
+  getTreeItem(row: ProjectRowLike): vscode.TreeItem {
+    const item = new vscode.TreeItem(row.label, vscode.TreeItemCollapsibleState.None);
+    item.id = `project:${row.id}`;
+    item.description = row.description;
+    const tooltip = new vscode.MarkdownString(row.tooltip);
+    tooltip.supportHtml = false;
+    tooltip.isTrusted = false;
+    item.tooltip = tooltip;
+    const selected = row.id === this.selectedId;
+    item.iconPath = new vscode.ThemeIcon(selected ? 'folder-opened' : 'project');
+    item.contextValue = selected ? 'project.selected' : 'project';
+    item.accessibilityInformation = { label: `${row.label}, ${row.description}` };
+    item.command = { command: Commands.selectProject, title: 'Show Project Files', arguments: [row.id] };
+    return item;
+  }
+
+  getChildren(element?: ProjectRowLike): ProjectRowLike[] {
+    return element ? [] : [...this.source.rows()];
+  }
+
+  getParent(): undefined {
+    return undefined;
+  }
+
+  dispose(): void {
+    for (const d of this.subscriptions) d.dispose();
+  }
+}
