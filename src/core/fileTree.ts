@@ -4,7 +4,7 @@
  * `invalid`, losers of a path collision go to `duplicates`.
  */
 import { compareDocVersion, type ProjectFile } from './model';
-import { baseName, normalizePath, parentPath } from './paths';
+import { baseName, needsNormalizing, normalizePath, parentPath, pathProblem } from './paths';
 
 export interface FileTreeNode {
   /** Stable across rebuilds: derived from project id and path, so the view keeps expansion state. */
@@ -15,7 +15,11 @@ export interface FileTreeNode {
   readonly type: 'file' | 'directory';
   /** The document behind the node; undefined for a folder implied by its contents. */
   readonly doc: ProjectFile | undefined;
-  /** Sorted children (folders first); always empty for files. */
+  /**
+   * Children, folders first in natural order; always empty for files. Each
+   * folder is sorted when its children are first read, so building stays cheap
+   * and the view pays only for the folders it expands.
+   */
   readonly children: readonly FileTreeNode[];
 }
 
@@ -83,40 +87,126 @@ export function naturalSortKey(name: string): string {
   return out;
 }
 
-function compareKeyed(ak: string, a: string, bk: string, b: string): number {
-  if (ak !== bk) return ak < bk ? -1 : 1;
-  return a < b ? -1 : a > b ? 1 : 0;
+const NON_ASCII = /[^\u0000-\u007f]/;
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+/**
+ * The order of naturalSortKey, computed in place for ASCII names (no
+ * allocation): the common case, and the hot loop of sorting a big folder.
+ */
+function compareAsciiNatural(a: string, b: string): number {
+  const n = a.length;
+  const m = b.length;
+  let i = 0;
+  let j = 0;
+  while (i < n && j < m) {
+    let ca = a.charCodeAt(i);
+    let cb = b.charCodeAt(j);
+    const da = isDigit(ca);
+    const db = isDigit(cb);
+    if (da && db) {
+      let ei = i;
+      while (ei < n && isDigit(a.charCodeAt(ei))) ei++;
+      let ej = j;
+      while (ej < m && isDigit(b.charCodeAt(ej))) ej++;
+      while (i < ei - 1 && a.charCodeAt(i) === 48) i++;
+      while (j < ej - 1 && b.charCodeAt(j) === 48) j++;
+      if (ei - i !== ej - j) return ei - i < ej - j ? -1 : 1;
+      for (; i < ei; i++, j++) {
+        const x = a.charCodeAt(i);
+        const y = b.charCodeAt(j);
+        if (x !== y) return x < y ? -1 : 1;
+      }
+      continue;
+    }
+    if (da) return -1;
+    if (db) return 1;
+    if (ca >= 65 && ca <= 90) ca += 32;
+    if (cb >= 65 && cb <= 90) cb += 32;
+    if (ca !== cb) return ca < cb ? -1 : 1;
+    i++;
+    j++;
+  }
+  if (i === n) return j === m ? 0 : -1;
+  return 1;
+}
+
+interface Named {
+  readonly name: string;
+  readonly ascii: boolean;
+  readonly key: string;
+}
+
+function compareNatural(a: Named, b: Named): number {
+  let c: number;
+  if (a.ascii && b.ascii) c = compareAsciiNatural(a.name, b.name);
+  else {
+    const ak = a.key;
+    const bk = b.key;
+    c = ak < bk ? -1 : ak > bk ? 1 : 0;
+  }
+  if (c !== 0) return c;
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+function named(name: string): Named {
+  return {
+    name,
+    ascii: !NON_ASCII.test(name),
+    get key() {
+      return naturalSortKey(name);
+    },
+  };
 }
 
 /** Natural, case-aware and deterministic: 'file2' < 'file10'; 'B' and 'b' tie-break by code units. */
 export function compareNames(a: string, b: string): number {
-  return compareKeyed(naturalSortKey(a), a, naturalSortKey(b), b);
+  return compareNatural(named(a), named(b));
 }
 
 function compareNodes(a: MutableNode, b: MutableNode): number {
   if (a.type !== b.type) return a.type === 'directory' ? -1 : 1;
-  return compareKeyed(a.key, a.name, b.key, b.name);
+  return compareNatural(a, b);
 }
 
 /** Files share one empty, frozen children array: 20,000 fewer allocations. */
 const NO_CHILDREN: MutableNode[] = Object.freeze([]) as unknown as MutableNode[];
 
-/** One class for every node keeps objects monomorphic; the id is derived on demand. */
-class MutableNode implements FileTreeNode {
-  /** naturalSortKey(name) */
-  readonly key: string;
+/** One class for every node keeps objects monomorphic; id, name and sort key are derived on demand. */
+class MutableNode implements FileTreeNode, Named {
+  private sorted = false;
+  private nameCache: string | undefined;
   constructor(
     readonly projectId: string,
     readonly path: string,
-    readonly name: string,
     readonly type: 'file' | 'directory',
     public doc: ProjectFile | undefined,
-    readonly children: MutableNode[],
-  ) {
-    this.key = naturalSortKey(name);
-  }
+    /** Unsorted until first read through `children`. */
+    readonly entries: MutableNode[],
+  ) {}
   get id(): string {
     return fileNodeId(this.projectId, this.path);
+  }
+  get name(): string {
+    return (this.nameCache ??= baseName(this.path));
+  }
+  private asciiCache: boolean | undefined;
+  private keyCache: string | undefined;
+  get ascii(): boolean {
+    return (this.asciiCache ??= !NON_ASCII.test(this.name));
+  }
+  get key(): string {
+    return (this.keyCache ??= naturalSortKey(this.name));
+  }
+  get children(): readonly MutableNode[] {
+    if (!this.sorted) {
+      if (this.entries.length > 1) this.entries.sort(compareNodes);
+      this.sorted = true;
+    }
+    return this.entries;
   }
 }
 
@@ -131,12 +221,21 @@ export function buildFileTree(projectId: string, files: readonly ProjectFile[]):
       invalid.push({ id: doc.$id, path: doc.path, reason: `belongs to project ${doc.projectId}` });
       continue;
     }
-    const r = normalizePath(doc.path);
-    if (!r.ok) {
-      invalid.push({ id: doc.$id, path: doc.path, reason: r.reason });
-      continue;
+    let path = doc.path;
+    if (needsNormalizing(path)) {
+      const r = normalizePath(path);
+      if (!r.ok) {
+        invalid.push({ id: doc.$id, path: doc.path, reason: r.reason });
+        continue;
+      }
+      path = r.path;
+    } else {
+      const problem = pathProblem(path);
+      if (problem !== undefined) {
+        invalid.push({ id: doc.$id, path: doc.path, reason: problem });
+        continue;
+      }
     }
-    const path = r.path;
     const prev = winners.get(path);
     if (!prev) {
       winners.set(path, doc);
@@ -160,12 +259,13 @@ export function buildFileTree(projectId: string, files: readonly ProjectFile[]):
   //    Only folders go into a map; files are linked straight to their parent folder.
   const dirs = new Map<string, MutableNode>();
   const makeDir = (path: string, doc: ProjectFile | undefined): MutableNode => {
-    const node = new MutableNode(projectId, path, baseName(path), 'directory', doc, []);
+    const node = new MutableNode(projectId, path, 'directory', doc, []);
     dirs.set(path, node);
     return node;
   };
   const parents: string[] = [];
   const docs: ProjectFile[] = [];
+  const paths: string[] = [];
   for (const [path, doc] of winners) {
     if (doc.type === 'directory') {
       const existing = dirs.get(path);
@@ -175,6 +275,7 @@ export function buildFileTree(projectId: string, files: readonly ProjectFile[]):
     const parent = parentPath(path);
     parents.push(parent);
     docs.push(doc);
+    paths.push(path);
     let p = parent;
     while (p !== '' && !dirs.has(p)) {
       const named = winners.get(p);
@@ -186,7 +287,6 @@ export function buildFileTree(projectId: string, files: readonly ProjectFile[]):
   // 3. Files, linked to their folder. A file whose path is also a folder loses to the folder.
   const roots: MutableNode[] = [];
   const fileNodes: MutableNode[] = [];
-  const paths = [...winners.keys()];
   for (let i = 0; i < docs.length; i++) {
     const doc = docs[i]!;
     if (doc.type !== 'file') continue;
@@ -195,23 +295,20 @@ export function buildFileTree(projectId: string, files: readonly ProjectFile[]):
       duplicates.push({ path, dropped: doc, keptId: dirs.get(path)!.doc?.$id, reason: 'a folder has the same path' });
       continue;
     }
-    const node = new MutableNode(projectId, path, baseName(path), 'file', doc, NO_CHILDREN);
+    const node = new MutableNode(projectId, path, 'file', doc, NO_CHILDREN);
     fileNodes.push(node);
     const parent = parents[i]!;
     if (parent === '') roots.push(node);
-    else dirs.get(parent)!.children.push(node);
+    else dirs.get(parent)!.entries.push(node);
   }
   for (const node of dirs.values()) {
     const parent = parentPath(node.path);
     if (parent === '') roots.push(node);
-    else dirs.get(parent)!.children.push(node);
+    else dirs.get(parent)!.entries.push(node);
   }
 
-  // 4. Sort.
+  // 4. Sort the top level now; every folder sorts itself on first read of its children.
   roots.sort(compareNodes);
-  for (const node of dirs.values()) {
-    if (node.children.length > 1) node.children.sort(compareNodes);
-  }
 
   // Path index for lookups, built on first use (the view rarely needs it for files).
   let index: Map<string, MutableNode> | undefined;

@@ -21,28 +21,39 @@ export function normalizePath(input: unknown): PathResult {
   let p = input;
   while (p.startsWith('./')) p = p.slice(2);
   if (p.length > 1 && p.endsWith('/')) p = p.slice(0, -1);
-  if (p.length === 0 || p === '.') return { ok: false, reason: 'path is empty' };
-  if (p.length > MAX_PATH_LENGTH) return { ok: false, reason: `path is longer than ${MAX_PATH_LENGTH} characters` };
-  if (p.charCodeAt(0) === 47 /* '/' */) return { ok: false, reason: 'path is absolute' };
-  if (DRIVE.test(p)) return { ok: false, reason: 'path starts with a drive letter' };
-  // One pass over the characters: this is the hot path of a 20,000-file tree.
+  const problem = pathProblem(p);
+  return problem === undefined ? { ok: true, path: p } : { ok: false, reason: problem };
+}
+
+/**
+ * Why an already-normalised path is not acceptable, or undefined when it is.
+ * Allocation-free on success: this is the hot path of a 20,000-file tree.
+ */
+export function pathProblem(p: string): string | undefined {
+  if (p.length === 0 || p === '.') return 'path is empty';
+  if (p.length > MAX_PATH_LENGTH) return `path is longer than ${MAX_PATH_LENGTH} characters`;
+  if (p.charCodeAt(0) === 47 /* '/' */) return 'path is absolute';
+  if (DRIVE.test(p)) return 'path starts with a drive letter';
   let start = 0;
   for (let i = 0; i <= p.length; i++) {
     const c = i === p.length ? 47 : p.charCodeAt(i);
-    if (c < 32 || c === 127) return { ok: false, reason: 'path contains a control character' };
-    if (c === 92) return { ok: false, reason: 'path contains a backslash' };
+    if (c < 32 || c === 127) return 'path contains a control character';
+    if (c === 92) return 'path contains a backslash';
     if (c === 47) {
       const len = i - start;
-      if (len === 0) return { ok: false, reason: 'path has an empty segment' };
-      if (len === 1 && p.charCodeAt(start) === 46) return { ok: false, reason: "path has a '.' segment" };
-      if (len === 2 && p.charCodeAt(start) === 46 && p.charCodeAt(start + 1) === 46) {
-        return { ok: false, reason: "path has a '..' segment" };
-      }
-      if (len > MAX_SEGMENT_LENGTH) return { ok: false, reason: `path segment is longer than ${MAX_SEGMENT_LENGTH} characters` };
+      if (len === 0) return 'path has an empty segment';
+      if (len === 1 && p.charCodeAt(start) === 46) return "path has a '.' segment";
+      if (len === 2 && p.charCodeAt(start) === 46 && p.charCodeAt(start + 1) === 46) return "path has a '..' segment";
+      if (len > MAX_SEGMENT_LENGTH) return `path segment is longer than ${MAX_SEGMENT_LENGTH} characters`;
       start = i + 1;
     }
   }
-  return { ok: true, path: p };
+  return undefined;
+}
+
+/** True when a path needs normalizePath (a leading './' or a trailing '/'); cheap check. */
+export function needsNormalizing(p: string): boolean {
+  return (p.charCodeAt(0) === 46 && p.charCodeAt(1) === 47) || (p.length > 1 && p.charCodeAt(p.length - 1) === 47);
 }
 
 export function isValidPath(input: unknown): input is string {

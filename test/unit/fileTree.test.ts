@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { buildFileTree, compareNames, type FileTreeNode } from '../../src/core/fileTree';
+import { buildFileTree, compareNames, naturalSortKey, type FileTreeNode } from '../../src/core/fileTree';
 import type { ProjectFile } from '../../src/core/model';
 
 let n = 0;
@@ -36,6 +36,23 @@ describe('fileTree', () => {
     const tree = buildFileTree('p1', ['f.ts', 'é.ts', 'e.ts', 'v010', 'v9', 'v10', 'v1a', 'va'].map((p) => file(p)));
     assert.deepEqual(shape(tree.roots), ['e.ts', 'é.ts', 'f.ts', 'v1a', 'v9', 'v010', 'v10', 'va']);
     assert.ok(compareNames('v010', 'v10') < 0 && compareNames('v10', 'v010') > 0);
+  });
+
+  it('the in-place comparison of ASCII names agrees with the sort key on random names', () => {
+    let seed = 12345;
+    const rand = (k: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % k);
+    const alphabet = 'aAbB0019_.- zZé';
+    const name = () => Array.from({ length: 1 + rand(6) }, () => alphabet[rand(alphabet.length)]).join('');
+    const byKey = (a: string, b: string) => {
+      const ka = naturalSortKey(a);
+      const kb = naturalSortKey(b);
+      return ka < kb ? -1 : ka > kb ? 1 : a < b ? -1 : a > b ? 1 : 0;
+    };
+    for (let i = 0; i < 5000; i++) {
+      const a = name();
+      const b = name();
+      assert.equal(Math.sign(compareNames(a, b)), byKey(a, b), `${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
+    }
   });
 
   it('gives stable ids derived from project and path', () => {
