@@ -126,6 +126,26 @@ describe('LocalStore', () => {
       assert.ok([...blobs.files.keys()].every((k) => k.startsWith(`${NS}/`)));
     });
 
+    it('reload re-reads what another window wrote', async () => {
+      const state = new MemoryMemento();
+      const blobs = new MemoryBlobStore();
+      const one = await opened(state, blobs);
+      const two = await opened(state, blobs);
+      await one.store.loadFiles('p1');
+      await two.store.insert('projects', project('p1'));
+      await two.store.insert('files', file('f1', 'p1', 'a.ts'));
+      assert.deepEqual(one.store.projects(), []);
+      assert.deepEqual(one.store.files('p1'), []);
+      const events: StoreChange[] = [];
+      one.store.onDidChange((e) => events.push(e));
+      await one.store.reload();
+      assert.deepEqual(one.store.projects().map((p) => p.$id), ['p1']);
+      assert.equal(one.store.files('p1'), undefined, 'dropped from the cache');
+      assert.deepEqual((await one.store.loadFiles('p1')).map((f) => f.$id), ['f1']);
+      assert.equal(events[0]?.reason, 'identity');
+      assert.deepEqual(one.store.identity, alice);
+    });
+
     it('fires an identity change event', async () => {
       const { store } = harness();
       const events: StoreChange[] = [];
@@ -321,7 +341,20 @@ describe('LocalStore', () => {
       assert.deepEqual(await fresh.store.loadMessages('p1').then((m) => m.map((x) => x.$id)), ['a']);
       assert.deepEqual(fresh.store.checkpoint('messages', 'p1'), cp('a'));
     });
+
+    it('refuses to write a record larger than the read limit, keeping the stored one', async () => {
+      const { blobs, store } = await opened(undefined, undefined, { maxBlobBytes: 2048 });
+      await store.setItems('files', 'p1', [file('f1', 'p1', 'a.ts')], cp('f1'));
+      await assert.rejects(store.insert('files', file('f2', 'p1', 'b.ts', { content: 'x'.repeat(4096) })), (e: unknown) => {
+        assert.ok(e instanceof StorageError);
+        assert.match(e.message, /too large/);
+        return true;
+      });
+      assert.deepEqual(store.files('p1')!.map((f) => f.$id), ['f1']);
+      assert.deepEqual(JSON.parse(blobs.text(`${NS}/p1.files.json`)!).items.map((f: ProjectFile) => f.$id), ['f1']);
+    });
   });
+
 
   describe('corrupt data never stops loading', () => {
     const badValues: [string, unknown, RegExp][] = [

@@ -216,6 +216,20 @@ export class LocalStore implements Disposable {
     return housekeeping;
   }
 
+  /**
+   * Re-read the current account's records from storage, e.g. after another
+   * window wrote them. Waits for this store's own pending writes first; caches
+   * are dropped and projects re-read; messages and files load again on demand.
+   * Never rejects.
+   */
+  async reload(): Promise<void> {
+    await this.flush();
+    const identity = this.ident;
+    this.ident = undefined;
+    this.ns = undefined;
+    await this.useIdentity(identity);
+  }
+
   // ---------------------------------------------------------------- reads
 
   projects(): readonly Project[] {
@@ -417,9 +431,18 @@ export class LocalStore implements Disposable {
 
   private async persist(ns: string, kind: CollectionKind, projectId: string | undefined, record: StoreRecord<Doc>): Promise<void> {
     const key = this.recordKey(ns, kind, projectId);
+    let bytes: Uint8Array | undefined;
+    if (kind !== 'projects') {
+      bytes = new TextEncoder().encode(JSON.stringify(record));
+      // Never write what the next load would refuse to read (and quarantine, and pull again…).
+      if (bytes.byteLength > this.maxBlobBytes) {
+        this.log.error(`Not saving ${kind} of project ${projectId}: ${bytes.byteLength} bytes is over the ${this.maxBlobBytes}-byte limit`);
+        throw new StorageError(`The ${kind} of project ${projectId} are too large to store locally (${bytes.byteLength} bytes)`);
+      }
+    }
     try {
       if (kind === 'projects') await this.state.update(key, record);
-      else await this.blobs.writeAtomic(key, new TextEncoder().encode(JSON.stringify(record)));
+      else await this.blobs.writeAtomic(key, bytes!);
     } catch (e) {
       this.log.error(`Could not save ${RECORD_NAMES[kind]}${projectId ? ` of project ${projectId}` : ''}: ${describe(e)}`);
       throw new StorageError(`Could not save ${kind} to the local store: ${describe(e)}`, { cause: e });
