@@ -355,7 +355,6 @@ describe('LocalStore', () => {
     });
   });
 
-
   describe('corrupt data never stops loading', () => {
     const badValues: [string, unknown, RegExp][] = [
       ['a string', 'garbage', /string, not an object/],
