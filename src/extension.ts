@@ -10,10 +10,11 @@ import { LocalStore, type StoreIdentity } from './core/store';
 import { NodeBlobStore } from './infra/fs/blobStore';
 import { registerCommands } from './vscode/commands';
 import { ContextKeys } from './vscode/contextKeys';
-import { ContextKeys as Keys, Views } from './vscode/ids';
+import { ContextKeys as Keys, UriScheme, Views } from './vscode/ids';
 import { Log } from './vscode/log';
 import { SyncStatusBar } from './vscode/statusBar';
 import { WorkspaceViewState } from './vscode/storage';
+import { CodeCraftFileSystemProvider } from './vscode/fs/codecraftFileSystem';
 import { FilesTreeProvider, type FileNodeLike } from './vscode/views/filesTreeProvider';
 import { ProjectsTreeProvider, type ProjectRowLike } from './vscode/views/projectsTreeProvider';
 import { FilesViewModel, ProjectsViewModel } from './vscode/views/viewModels';
@@ -67,6 +68,14 @@ function wire(context: vscode.ExtensionContext, log: Log, activateStart: number)
   const projectsView = vscode.window.createTreeView(Views.projects, { treeDataProvider: projectsTree });
   const filesView = vscode.window.createTreeView<FileNodeLike>(Views.files, { treeDataProvider: filesTree, showCollapseAll: true });
   const statusBar = new SyncStatusBar();
+  const fileSystem = new CodeCraftFileSystemProvider(store, log.for('fs'));
+  context.subscriptions.push(
+    fileSystem,
+    vscode.workspace.registerFileSystemProvider(UriScheme, fileSystem, {
+      isCaseSensitive: true,
+      isReadonly: new vscode.MarkdownString('CodeCraft files are read-only until sync is connected.'),
+    }),
+  );
   context.subscriptions.push(projects, files, projectsTree, filesTree, projectsView, filesView, statusBar);
 
   context.subscriptions.push(

@@ -1,0 +1,149 @@
+import * as vscode from 'vscode';
+import { buildFileTree, type FileTree, type FileTreeNode } from '../../core/fileTree';
+import { timeOf } from '../../core/model';
+import { normalizePath } from '../../core/paths';
+import type { Logger } from '../../core/ports';
+import type { LocalStore } from '../../core/store';
+
+const encoder = new TextEncoder();
+
+/**
+ * Serves `codecraft://<projectId>/<path>` from the local store, so a project's
+ * files open in normal editors (with syntax highlighting) even offline. Read-only
+ * for now: saving arrives together with background sync.
+ */
+export class CodeCraftFileSystemProvider implements vscode.FileSystemProvider, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<vscode.FileChangeEvent[]>();
+  readonly onDidChangeFile = this.changed.event;
+  private readonly trees = new Map<string, FileTree>();
+  private readonly subscription: { dispose(): void };
+
+  constructor(
+    private readonly store: LocalStore,
+    private readonly log: Logger,
+  ) {
+    this.subscription = store.onDidChange((c) => {
+      if (c.reason === 'identity') {
+        this.trees.clear();
+        return;
+      }
+      if (c.kind !== 'files' || !c.projectId) return;
+      const before = this.trees.get(c.projectId);
+      this.trees.delete(c.projectId);
+      if (before) this.fireChanges(c.projectId, before);
+    });
+  }
+
+  watch(): vscode.Disposable {
+    // Changes are announced for every path the store changes; nothing to set up per watcher.
+    return new vscode.Disposable(() => undefined);
+  }
+
+  async stat(uri: vscode.Uri): Promise<vscode.FileStat> {
+    const { tree, path } = await this.locate(uri);
+    if (path === '') return { type: vscode.FileType.Directory, ctime: 0, mtime: 0, size: 0 };
+    const node = tree.node(path);
+    if (!node) throw vscode.FileSystemError.FileNotFound(uri);
+    return statOf(node);
+  }
+
+  async readDirectory(uri: vscode.Uri): Promise<[string, vscode.FileType][]> {
+    const { tree, path } = await this.locate(uri);
+    const children = tree.children(path);
+    if (!children) {
+      if (tree.node(path)) throw vscode.FileSystemError.FileNotADirectory(uri);
+      throw vscode.FileSystemError.FileNotFound(uri);
+    }
+    return children.map((c) => [c.name, c.type === 'directory' ? vscode.FileType.Directory : vscode.FileType.File]);
+  }
+
+  async readFile(uri: vscode.Uri): Promise<Uint8Array> {
+    const { tree, path } = await this.locate(uri);
+    const node = tree.node(path);
+    if (!node) throw vscode.FileSystemError.FileNotFound(uri);
+    if (node.type === 'directory') throw vscode.FileSystemError.FileIsADirectory(uri);
+    return encoder.encode(node.doc?.content ?? '');
+  }
+
+  createDirectory(uri: vscode.Uri): never {
+    throw this.readOnly(uri);
+  }
+  writeFile(uri: vscode.Uri): never {
+    throw this.readOnly(uri);
+  }
+  delete(uri: vscode.Uri): never {
+    throw this.readOnly(uri);
+  }
+  rename(uri: vscode.Uri): never {
+    throw this.readOnly(uri);
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.changed.dispose();
+  }
+
+  private readOnly(uri: vscode.Uri): vscode.FileSystemError {
+    return vscode.FileSystemError.NoPermissions(`${uri.toString()} is read-only until CodeCraft sync is connected`);
+  }
+
+  private async locate(uri: vscode.Uri): Promise<{ tree: FileTree; path: string }> {
+    const projectId = uri.authority;
+    if (!projectId) throw vscode.FileSystemError.FileNotFound(uri);
+    const raw = decodeURIComponent(uri.path).replace(/^\/+/, '').replace(/\/+$/, '');
+    let path = '';
+    if (raw !== '') {
+      const normal = normalizePath(raw);
+      if (!normal.ok) {
+        this.log.warn(`Refused path "${raw}" in project ${projectId}: ${normal.reason}`);
+        throw vscode.FileSystemError.FileNotFound(uri);
+      }
+      path = normal.path;
+    }
+    if (!this.store.project(projectId)) throw vscode.FileSystemError.FileNotFound(uri);
+    let tree = this.trees.get(projectId);
+    if (!tree) {
+      tree = buildFileTree(projectId, await this.store.loadFiles(projectId));
+      this.trees.set(projectId, tree);
+    }
+    return { tree, path };
+  }
+
+  /** Tells open editors which files changed, by comparing the old tree with the store's current files. */
+  private fireChanges(projectId: string, before: FileTree): void {
+    const files = this.store.files(projectId);
+    if (!files) return;
+    const after = buildFileTree(projectId, files);
+    this.trees.set(projectId, after);
+    const events: vscode.FileChangeEvent[] = [];
+    const uri = (p: string) => vscode.Uri.from({ scheme: 'codecraft', authority: projectId, path: `/${p}` });
+    const walk = (nodes: readonly FileTreeNode[], visit: (n: FileTreeNode) => void) => {
+      for (const n of nodes) {
+        visit(n);
+        walk(n.children, visit);
+      }
+    };
+    walk(after.roots, (n) => {
+      const old = before.node(n.path);
+      if (!old) events.push({ type: vscode.FileChangeType.Created, uri: uri(n.path) });
+      else if (old.doc?.$updatedAt !== n.doc?.$updatedAt || old.doc?.content !== n.doc?.content) events.push({ type: vscode.FileChangeType.Changed, uri: uri(n.path) });
+    });
+    walk(before.roots, (n) => {
+      if (!after.node(n.path)) events.push({ type: vscode.FileChangeType.Deleted, uri: uri(n.path) });
+    });
+    if (events.length) this.changed.fire(events);
+  }
+}
+
+function statOf(node: FileTreeNode): vscode.FileStat {
+  const doc = node.doc;
+  const created = timeOf(doc?.$createdAt);
+  const updated = timeOf(doc?.$updatedAt);
+  return {
+    type: node.type === 'directory' ? vscode.FileType.Directory : vscode.FileType.File,
+    ctime: Number.isFinite(created) ? created : 0,
+    mtime: Number.isFinite(updated) ? updated : 0,
+    size: node.type === 'file' ? encoder.encode(doc?.content ?? '').byteLength : 0,
+    permissions: vscode.FilePermission.Readonly,
+  };
+}
