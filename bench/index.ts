@@ -1,14 +1,27 @@
 /**
- * `npm run bench`: runs each benchmark module and prints its figures.
- * To add one, create bench/<name>.ts exporting `run(): Promise<Record<string, unknown>>`
- * and add its name below. A module that is missing or throws is reported, not fatal.
+ * `npm run bench`: runs every benchmark module in this folder (bench/<name>.ts
+ * exporting `run(): Promise<Record<string, unknown>>`), store first, and prints
+ * their figures. `npm run bench -- store` runs only the named ones. A module
+ * that is missing, exports no run() or throws is reported, not fatal.
  */
-const MODULES = ['store'];
+import { readdirSync } from 'node:fs';
+
+/** Run first, in this order; any other module in the folder follows alphabetically. */
+const PREFERRED = ['store'];
+
+function discover(): string[] {
+  const found = readdirSync(__dirname)
+    .filter((f) => f.endsWith('.ts') && f !== 'index.ts' && !f.endsWith('.d.ts'))
+    .map((f) => f.slice(0, -3));
+  return [...PREFERRED, ...found.filter((n) => !PREFERRED.includes(n)).sort()];
+}
 
 async function main(): Promise<void> {
+  const wanted = process.argv.slice(2);
+  const names = wanted.length ? wanted : discover();
   console.log(`Node ${process.version} on ${process.platform}/${process.arch}`);
   let failed = 0;
-  for (const name of MODULES) {
+  for (const name of names) {
     console.log(`\n== ${name} ==`);
     try {
       const mod = (await import(`./${name}`)) as { run?: () => Promise<Record<string, unknown>> };
