@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { LocalStore } from '../core/store';
+import { sameIdentity, type LocalStore } from '../core/store';
 import type { Logger } from '../core/ports';
 import { Commands, type CommandId } from './ids';
 import type { Log } from './log';
@@ -56,9 +56,10 @@ async function syncNow(ctx: CommandContext): Promise<void> {
   await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: 'CodeCraft: reloading the local store…' },
     async () => {
-      const identity = ctx.store.rememberedIdentity();
-      await ctx.store.useIdentity(undefined);
-      await ctx.store.useIdentity(identity);
+      // Another window may have signed in or out since: follow the remembered account.
+      const remembered = ctx.store.rememberedIdentity();
+      if (sameIdentity(remembered, ctx.store.identity)) await ctx.store.reload();
+      else await ctx.store.useIdentity(remembered);
       await ctx.files.reload();
     },
   );
