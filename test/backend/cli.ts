@@ -1,7 +1,12 @@
 import { startBackend } from './index';
+import { formatFaultSpec, parseFaultSpec, type FaultSettings } from './src/faults';
 
 function usage(): never {
-  console.error('usage: npm run backend -- --port <port> [--data <dir>] [--seed demo|empty]');
+  console.error(
+    'usage: npm run backend -- --port <port> [--data <dir>] [--seed demo|empty] [--faults <spec>] [--no-assistant]\n' +
+      '  --faults  comma-separated key=value: latency=MS|MIN-MAX, error500=P, error503=P, error429=P, hang=P,\n' +
+      '            drop=P (realtime), lateCommit=MS, rateWindow=MS, seed=N   e.g. "latency=50,error503=0.1,seed=42"',
+  );
   process.exit(2);
 }
 
@@ -10,13 +15,26 @@ async function main(): Promise<void> {
   let port = 0;
   let dataDir: string | undefined;
   let seed: 'demo' | 'empty' = 'empty';
+  let faults: FaultSettings | undefined;
+  let assistant = true;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     const value = args[i + 1];
+    if (a === '--no-assistant') {
+      assistant = false;
+      continue;
+    }
     if (a === '--port' && value !== undefined) port = Number(value);
     else if (a === '--data' && value !== undefined) dataDir = value;
     else if (a === '--seed' && (value === 'demo' || value === 'empty')) seed = value;
-    else if (a === '--help' || a === '-h') usage();
+    else if (a === '--faults' && value !== undefined) {
+      try {
+        faults = parseFaultSpec(value);
+      } catch (e) {
+        console.error((e as Error).message);
+        process.exit(2);
+      }
+    } else if (a === '--help' || a === '-h') usage();
     else {
       console.error(`unknown or incomplete option: ${a}`);
       usage();
@@ -24,8 +42,11 @@ async function main(): Promise<void> {
     i++;
   }
   if (!Number.isInteger(port) || port < 0 || port > 65535) usage();
-  const backend = await startBackend({ port, seed, ...(dataDir ? { dataDir } : {}) });
+  const backend = await startBackend({ port, seed, assistant, ...(dataDir ? { dataDir } : {}), ...(faults ? { faults } : {}) });
   console.log(`CodeCraft backend ready at ${backend.url}`);
+  console.log(`  realtime: ${backend.url.replace(/^http/, 'ws')}/realtime`);
+  if (faults) console.log(`  faults: ${formatFaultSpec(faults)} (sessions and guests only; API-key requests are never faulted)`);
+  console.log(`  assistant stand-in: ${assistant ? 'on' : 'off'}`);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

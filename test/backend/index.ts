@@ -2,6 +2,9 @@ import { AuthService, type Identity, type UserRecord } from './src/auth';
 import { Storage } from './src/db';
 import { DocumentService, type DocumentChangeListener } from './src/documents';
 import { HttpApp, type Middleware, type ResponseListener } from './src/http';
+import { FaultInjector, parseFaultSpec, type FaultSettings } from './src/faults';
+import { RealtimeServer } from './src/realtime';
+import { AssistantStandIn, type AssistantOptions } from './src/assistantStandIn';
 import { installAccountRoutes, installDocumentRoutes, installIdentity } from './src/routes';
 import { loadSchema, type ProjectSchema } from './src/schema';
 import { applySeed, type SeedName } from './src/seed';
@@ -11,6 +14,11 @@ export type { AppwriteDocument, DocumentChangeListener, DocumentEvent, DocumentC
 export type { Identity, UserRecord } from './src/auth';
 export type { Middleware, Reply, RequestContext, ResponseRecord, ResponseListener } from './src/http';
 export { DEMO_USER } from './src/seed';
+export { FaultInjector, FaultSpecError, mulberry32, parseFaultSpec, formatFaultSpec, NO_FAULTS } from './src/faults';
+export type { FaultSettings, FaultOutcome, FaultRecord, WriteHook, WriteRequest } from './src/faults';
+export { documentEventNames, documentChannels } from './src/realtime';
+export type { RealtimeServer } from './src/realtime';
+export type { AssistantStandIn, AssistantOptions } from './src/assistantStandIn';
 
 export interface BackendOptions {
   /** 0 (default) picks a free port. */
@@ -21,6 +29,13 @@ export interface BackendOptions {
   /** appwrite.json to take the database schema from (default: the repository's). */
   schemaPath?: string;
   host?: string;
+  /** Faults from the start: a spec string (see src/faults.ts) or settings. Default: none. */
+  faults?: string | Partial<FaultSettings>;
+  /**
+   * The stand-in for the CodeCraft assistant service: true or options turn it on. Off by default here, so
+   * tests that count documents stay exact; the CLI (`npm run backend`) turns it on unless --no-assistant.
+   */
+  assistant?: boolean | AssistantOptions;
 }
 
 export interface Backend {
@@ -36,6 +51,12 @@ export interface Backend {
   readonly storage: Storage;
   readonly auth: AuthService;
   readonly documents: DocumentService;
+  /** Seeded fault injection for REST and realtime (never applied to API-key requests or in-process calls). */
+  readonly faults: FaultInjector;
+  /** The /v1/realtime endpoint. */
+  readonly realtime: RealtimeServer;
+  /** The assistant stand-in, when on. */
+  readonly assistant: AssistantStandIn | undefined;
   createApiKey(): string;
   /** Signs a user up directly (no HTTP); 'unique()' ids are generated. */
   createUser(email: string, password: string, name?: string, userId?: string): UserRecord;
@@ -59,13 +80,25 @@ export async function startBackend(opts: BackendOptions = {}): Promise<Backend> 
   try {
     const auth = new AuthService(storage);
     const documents = new DocumentService(storage, schema);
-    applySeed(opts.seed ?? 'empty', auth);
+    const initialFaults = typeof opts.faults === 'string' ? parseFaultSpec(opts.faults) : opts.faults;
+    applySeed(opts.seed ?? 'empty', auth, documents, schema.databases[0]?.id);
     const app = new HttpApp();
+    const host = opts.host ?? '127.0.0.1';
+    let port = 0;
+    const faults = new FaultInjector(app.server, documents, () => ({ port, host }));
+    if (initialFaults) faults.set(initialFaults);
     installIdentity(app, auth, schema.projectId);
+    app.use(faults.middleware);
     installAccountRoutes(app, auth, schema.projectId);
     installDocumentRoutes(app, documents);
-    const host = opts.host ?? '127.0.0.1';
-    const port = await app.listen(opts.port ?? 0, host);
+    const realtime = new RealtimeServer(app.server, auth, documents, schema.projectId);
+    realtime.shouldDrop = () => faults.shouldDropDelivery();
+    faults.realtime = realtime;
+    const assistant =
+      opts.assistant === undefined || opts.assistant === false
+        ? undefined
+        : new AssistantStandIn(documents, typeof opts.assistant === 'object' ? opts.assistant : {});
+    port = await app.listen(opts.port ?? 0, host);
     const apiKey = auth.createApiKey();
     let stopped: Promise<void> | undefined;
     return {
@@ -79,6 +112,9 @@ export async function startBackend(opts: BackendOptions = {}): Promise<Backend> 
       storage,
       auth,
       documents,
+      faults,
+      realtime,
+      assistant,
       createApiKey: () => auth.createApiKey(),
       createUser: (email, password, name, userId = 'unique()') => auth.createUser(userId, email, password, name),
       createSession: (email, password) => {
@@ -94,6 +130,9 @@ export async function startBackend(opts: BackendOptions = {}): Promise<Backend> 
       use: (mw) => app.use(mw),
       stop: () =>
         (stopped ??= (async () => {
+          assistant?.stop();
+          await faults.stop();
+          await realtime.close();
           await app.close();
           storage.close();
         })()),

@@ -21,6 +21,8 @@ export type DocumentEvent = 'create' | 'update' | 'delete';
 export interface DocumentChangeContext {
   databaseId: string;
   collectionId: string;
+  /** Who wrote: a signed-in user (session or JWT), an API key / in-process call, or a guest. */
+  actor: { kind: 'user'; userId: string } | { kind: 'key' } | { kind: 'guest' };
 }
 export type DocumentChangeListener = (event: DocumentEvent, document: AppwriteDocument, context: DocumentChangeContext) => void;
 
@@ -93,6 +95,8 @@ function plainObject(value: unknown): value is Record<string, unknown> {
  */
 export class DocumentService {
   private readonly listeners = new Set<DocumentChangeListener>();
+  /** Late commits: per collection, document id → epoch ms from which list queries see it. */
+  private readonly hiddenUntil = new Map<string, Map<string, number>>();
   readonly clock: StampClock;
 
   constructor(private readonly storage: Storage, private readonly schema: ProjectSchema, clock?: StampClock) {
@@ -105,14 +109,49 @@ export class DocumentService {
     return () => this.listeners.delete(listener);
   }
 
-  private emit(event: DocumentEvent, doc: AppwriteDocument, c: CollectionDef): void {
+  private emit(event: DocumentEvent, doc: AppwriteDocument, c: CollectionDef, identity: Identity): void {
+    const actor: DocumentChangeContext['actor'] =
+      identity.kind === 'user' ? { kind: 'user', userId: identity.user.id } : identity.kind === 'key' ? { kind: 'key' } : { kind: 'guest' };
     for (const l of [...this.listeners]) {
       try {
-        l(event, doc, { databaseId: c.databaseId, collectionId: c.id });
+        l(event, doc, { databaseId: c.databaseId, collectionId: c.id, actor });
       } catch (e) {
         console.error(`[backend] document change listener failed: ${(e as Error).message}`);
       }
     }
+  }
+
+  /**
+   * Late commit: list queries leave the document out until `visibleAtMs` (0 shows it now), as a
+   * multi-worker server whose write has not reached every replica yet. Get by id still finds it.
+   */
+  delayListVisibility(databaseId: string, collectionId: string, documentId: string, visibleAtMs: number): void {
+    const key = `${databaseId}/${collectionId}`;
+    let hidden = this.hiddenUntil.get(key);
+    if (visibleAtMs <= Date.now()) {
+      hidden?.delete(documentId);
+      return;
+    }
+    if (!hidden) this.hiddenUntil.set(key, (hidden = new Map()));
+    hidden.set(documentId, visibleAtMs);
+  }
+
+  private hiddenIds(c: CollectionDef): string[] {
+    const hidden = this.hiddenUntil.get(`${c.databaseId}/${c.id}`);
+    if (!hidden || hidden.size === 0) return [];
+    const now = Date.now();
+    const ids: string[] = [];
+    for (const [id, at] of hidden) {
+      if (at <= now) hidden.delete(id);
+      else ids.push(id);
+    }
+    return ids;
+  }
+
+  /** Whether `identity` may read a document with these permissions now (realtime checks each delivery). */
+  canRead(identity: Identity, databaseId: string, collectionId: string, permissions: string[]): boolean {
+    const c = this.schema.collection(databaseId, collectionId);
+    return c !== undefined && this.allowed(identity, c, 'read', permissions);
   }
 
   collection(databaseId: string, collectionId: string): CollectionDef {
@@ -237,8 +276,13 @@ export class DocumentService {
       return { ...doc, seq };
     });
     const api = this.toApi(c, stored);
-    this.emit('create', api, c);
+    this.emit('create', api, c, identity);
     return api;
+  }
+
+  /** Whether a document with this id is stored (no permission check). */
+  exists(c: CollectionDef, documentId: string): boolean {
+    return this.storage.get(c, documentId) !== undefined;
   }
 
   /** Fast path for seeding and benchmarks: validated inserts in one transaction, no permission checks, no events. */
@@ -301,7 +345,7 @@ export class DocumentService {
       return { doc, changed };
     });
     const api = this.toApi(c, result.doc);
-    if (result.changed) this.emit('update', api, c);
+    if (result.changed) this.emit('update', api, c, identity);
     return api;
   }
 
@@ -325,7 +369,7 @@ export class DocumentService {
       this.storage.delete(c, doc.seq);
       return doc;
     });
-    this.emit('delete', this.toApi(c, old), c);
+    this.emit('delete', this.toApi(c, old), c, identity);
   }
 
   list(identity: Identity, databaseId: string, collectionId: string, rawQueries: unknown): { total: number; documents: Record<string, unknown>[] } {
@@ -340,6 +384,11 @@ export class DocumentService {
       const roles = rolesOf(identity);
       permClause = `EXISTS (SELECT 1 FROM ${perms} p WHERE p.doc = d._seq AND p.type = 'read' AND p.role IN (${roles.map(() => '?').join(', ')}))`;
       permParams.push(...roles);
+    }
+    const hidden = this.hiddenIds(c);
+    if (hidden.length) {
+      permClause = `${permClause} AND d._uid NOT IN (${hidden.map(() => '?').join(', ')})`;
+      permParams.push(...hidden);
     }
 
     const lastDir = plan.orders.length ? plan.orders[plan.orders.length - 1]!.dir : 'ASC';
