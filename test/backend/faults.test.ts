@@ -1,0 +1,204 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { Databases, ID, Query } from 'appwrite';
+import { FaultSpecError, parseFaultSpec, startBackend, type Backend, type FaultOutcome } from './index';
+import { DB, docsPath, newUser, rest, watchResponses } from './helpers';
+import { openRealtime, sleep } from './wsClient';
+
+const MESSAGES = `databases.${DB}.collections.messages.documents`;
+
+describe('backend: faults', function () {
+  this.timeout(15_000);
+
+  describe('spec', () => {
+    it('parses the grammar', () => {
+      const s = parseFaultSpec(' latency=20-80, error503=0.1,error429=0.05 ,hang=0.02,drop=0.5,lateCommit=1500,rateWindow=2000,seed=42 ');
+      assert.deepEqual(s, {
+        seed: 42, latencyMinMs: 20, latencyMaxMs: 80, error500: 0, error503: 0.1, error429: 0.05, hang: 0.02, drop: 0.5, lateCommitMs: 1500, rateWindowMs: 2000,
+      });
+      assert.equal(parseFaultSpec('latency=50').latencyMaxMs, 50);
+      assert.equal(parseFaultSpec('').error500, 0);
+    });
+
+    it('refuses a bad spec with a clear error', () => {
+      for (const [spec, why] of [
+        ['error503=2', /error503 must be a number between 0 and 1 \(got "2"\)/],
+        ['latency=fast', /latency must be milliseconds or a range/],
+        ['bogus=1', /unknown key "bogus"/],
+        ['hang', /"hang" is not key=value/],
+        ['error500=0.6,error503=0.6', /more than 1/],
+        ['seed=1,seed=2', /given twice/],
+        ['seed=-3', /seed must be an integer/],
+      ] as const) {
+        assert.throws(() => parseFaultSpec(spec), (e: unknown) => e instanceof FaultSpecError && why.test(e.message) && e.message.includes(spec));
+      }
+    });
+
+    it('the CLI refuses a bad --faults with the reason and exit code 2', () => {
+      const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'cli.ts'), '--faults', 'error429=lots'], { encoding: 'utf8', timeout: 15_000 });
+      assert.equal(r.status, 2);
+      assert.match(r.stderr, /Invalid fault spec "error429=lots": error429 must be a number/);
+    });
+  });
+
+  describe('at run time', () => {
+    let backend: Backend;
+    let user: Awaited<ReturnType<typeof newUser>>;
+
+    beforeEach(async () => {
+      backend = await startBackend();
+      user = await newUser(backend, 'faulty@example.com');
+    });
+    afterEach(async () => {
+      await backend.stop();
+    });
+
+    async function outcomes(b: Backend, secret: string, n: number): Promise<{ log: FaultOutcome[]; statuses: number[] }> {
+      const statuses: number[] = [];
+      for (let i = 0; i < n; i++) statuses.push((await rest(b, 'GET', '/account', { secret })).status);
+      return { log: b.faults.log.slice(-n).map((r) => r.outcome), statuses };
+    }
+
+    it('the same seed gives the same sequence of outcomes; another seed a different one', async () => {
+      const spec = 'error500=0.2,error503=0.2,seed=42';
+      backend.faults.set(spec);
+      const first = await outcomes(backend, user.secret, 40);
+      const other = await startBackend({ faults: spec });
+      try {
+        other.createUser('other@example.com', 'password-1234');
+        const u = other.createSession('other@example.com', 'password-1234'); // in-process: draws nothing
+        const second = await outcomes(other, u.secret, 40);
+        assert.deepEqual(second.log, first.log);
+        assert.deepEqual(second.statuses, first.statuses);
+        other.faults.set({ seed: 7 });
+        const third = await outcomes(other, u.secret, 40);
+        assert.notDeepEqual(third.log, first.log);
+      } finally {
+        await other.stop();
+      }
+      assert.deepEqual(first.statuses, first.log.map((o) => (o === 'ok' ? 200 : Number(o))));
+      assert.ok(first.log.includes('500') && first.log.includes('503') && first.log.includes('ok'));
+    });
+
+    it('adds latency, answers 500/503 in Appwrite error format, and never faults API-key requests', async () => {
+      const watch = watchResponses(backend);
+      backend.faults.set({ latencyMinMs: 40, latencyMaxMs: 40, error503: 1 });
+      const started = Date.now();
+      const r = await rest(backend, 'GET', docsPath('messages'), { secret: user.secret });
+      assert.ok(Date.now() - started >= 40);
+      assert.equal(r.status, 503);
+      assert.deepEqual(r.body, { message: 'Service Unavailable', code: 503, type: 'general_server_error', version: '1.6.2' });
+      backend.faults.set({ error503: 0, error500: 1 });
+      assert.equal((await rest(backend, 'GET', docsPath('messages'), { secret: user.secret })).status, 500);
+      assert.equal((await rest(backend, 'GET', docsPath('messages'), { key: true })).status, 200, 'API key: never faulted');
+      await backend.faults.clear();
+      assert.equal((await rest(backend, 'GET', docsPath('messages'), { secret: user.secret })).status, 200);
+      watch.assertClean();
+      watch.stop();
+    });
+
+    it('429 opens a rate-limit window with X-RateLimit-* headers (Reset in epoch seconds) that ends at the reset', async () => {
+      backend.faults.set({ error429: 1, rateWindowMs: 300 });
+      const r = await rest(backend, 'GET', '/account', { secret: user.secret });
+      assert.equal(r.status, 429);
+      assert.equal((r.body as { type: string }).type, 'general_rate_limit_exceeded');
+      assert.equal(r.headers.get('x-ratelimit-limit'), '60');
+      assert.equal(r.headers.get('x-ratelimit-remaining'), '0');
+      const reset = Number(r.headers.get('x-ratelimit-reset'));
+      assert.ok(Number.isInteger(reset) && reset * 1000 > Date.now() && reset * 1000 <= Date.now() + 1300, `reset ${reset}`);
+      backend.faults.set({ error429: 0 });
+      const again = await rest(backend, 'GET', '/account', { secret: user.secret });
+      assert.equal(again.status, 429, 'still inside the window');
+      assert.equal(again.headers.get('x-ratelimit-reset'), String(reset));
+      while (Date.now() < reset * 1000) await sleep(20);
+      assert.equal((await rest(backend, 'GET', '/account', { secret: user.secret })).status, 200);
+    });
+
+    it('a hanging request holds its socket until the client gives up, and stop() releases the rest', async () => {
+      backend.faults.set({ hang: 1 });
+      const controller = new AbortController();
+      const pending = fetch(`${backend.url}/account`, { headers: { 'x-appwrite-project': backend.projectId, 'x-appwrite-session': user.secret }, signal: controller.signal });
+      while (backend.faults.hanging < 1) await sleep(5);
+      controller.abort();
+      await assert.rejects(pending, /abort/i);
+      const stillHanging = fetch(`${backend.url}/account`, { headers: { 'x-appwrite-project': backend.projectId, 'x-appwrite-session': user.secret } });
+      while (backend.faults.hanging < 1) await sleep(5);
+      await backend.stop();
+      await assert.rejects(stillHanging, /fetch failed/);
+      assert.equal(backend.faults.hanging, 0);
+    });
+
+    it('an offline window refuses connections, drops realtime sockets, then comes back; stop() works while offline', async () => {
+      const ws = await openRealtime(backend, [MESSAGES], { headers: { 'X-Appwrite-Session': user.secret } });
+      await ws.next((f) => f.type === 'connected');
+      await backend.faults.goOffline(150);
+      assert.ok(backend.faults.offline);
+      const e = await fetch(`${backend.url}/account`).catch((err: Error & { cause?: { code?: string } }) => err);
+      assert.ok(e instanceof Error);
+      // refused, or reset when the pooled keep-alive socket was the one cut
+      assert.ok(['ECONNREFUSED', 'UND_ERR_SOCKET', 'ECONNRESET'].includes(e.cause?.code ?? ''), e.cause?.code);
+      const fresh = await fetch(`${backend.url}/account`).catch((err: Error & { cause?: { code?: string } }) => err);
+      assert.equal((fresh as Error & { cause?: { code?: string } }).cause?.code, 'ECONNREFUSED');
+      assert.equal((await ws.closed).code, 1006);
+      while (backend.faults.offline) await sleep(10);
+      assert.equal((await rest(backend, 'GET', '/account', { secret: user.secret })).status, 200);
+      await backend.faults.goOffline(10_000);
+      const t = Date.now();
+      await backend.stop();
+      assert.ok(Date.now() - t < 2000, 'stop does not wait for the window');
+    });
+
+    it('drops realtime sockets: all now, or a share of deliveries', async () => {
+      const a = await openRealtime(backend, [MESSAGES], { headers: { 'X-Appwrite-Session': user.secret } });
+      await a.next((f) => f.type === 'connected');
+      assert.equal(backend.faults.dropRealtime(), 1);
+      assert.equal((await a.closed).code, 1006);
+
+      const b = await openRealtime(backend, [MESSAGES], { headers: { 'X-Appwrite-Session': user.secret } });
+      await b.next((f) => f.type === 'connected');
+      backend.faults.set({ drop: 1 });
+      await new Databases(user.client).createDocument(DB, 'messages', ID.unique(), { projectId: 'p', role: 'user', content: 'x', sequence: 1 });
+      assert.equal((await b.closed).code, 1006);
+      assert.equal(b.events().length, 0, 'dropped instead of delivered');
+    });
+
+    it('late commit: a write is stamped now but lists see it only later; get finds it at once', async () => {
+      const db = new Databases(user.client);
+      backend.faults.set({ lateCommitMs: 400 });
+      const late = await db.createDocument(DB, 'messages', ID.unique(), { projectId: 'late', role: 'user', content: 'late', sequence: 1 });
+      backend.faults.set({ lateCommitMs: 0 });
+      const onTime = await db.createDocument(DB, 'messages', ID.unique(), { projectId: 'late', role: 'user', content: 'on time', sequence: 2 });
+      assert.ok(late.$updatedAt <= onTime.$updatedAt);
+      const list = () => db.listDocuments(DB, 'messages', [Query.equal('projectId', 'late')]);
+      const before = await list();
+      assert.deepEqual(before.documents.map((d) => d.$id), [onTime.$id]);
+      assert.equal(before.total, 1);
+      assert.equal((await db.getDocument(DB, 'messages', late.$id)).$id, late.$id);
+      await sleep(450);
+      assert.deepEqual((await list()).documents.map((d) => d.$id), [late.$id, onTime.$id]);
+    });
+
+    it("a write hook runs between a client's read and its update: the conditional update then conflicts", async () => {
+      const db = new Databases(user.client);
+      const doc = await db.createDocument(DB, 'messages', ID.unique(), { projectId: 'h', role: 'user', content: 'v1', sequence: 1 });
+      const read = await db.getDocument(DB, 'messages', doc.$id);
+      let ran = 0;
+      backend.faults.onceBeforeUpdate('messages', doc.$id, () => {
+        ran++;
+        backend.documents.update({ kind: 'key', keyId: 'test' }, DB, 'messages', doc.$id, { content: 'someone else' }, undefined);
+      });
+      const r = await rest(backend, 'PATCH', docsPath('messages', doc.$id), {
+        secret: user.secret,
+        headers: { 'X-Appwrite-Timestamp': read.$updatedAt },
+        body: { data: { content: 'mine' } },
+      });
+      assert.equal(r.status, 409);
+      assert.equal((r.body as { type: string }).type, 'document_update_conflict');
+      assert.equal(ran, 1);
+      const again = await rest(backend, 'PATCH', docsPath('messages', doc.$id), { secret: user.secret, body: { data: { content: 'mine' } } });
+      assert.equal(again.status, 200);
+      assert.equal(ran, 1, 'once only');
+    });
+  });
+});
