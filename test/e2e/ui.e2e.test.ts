@@ -76,7 +76,7 @@ describe('CodeCraft in the VS Code workbench (code-server + Chromium)', function
     if (browser) await browser.close();
     if (cs) await cs.stop();
     if (hole) await hole.close();
-    if (state && !process.env.CODECRAFT_KEEP_STATE) rmSync(state, { recursive: true, force: true });
+    if (state && process.env.CODECRAFT_KEEP_STATE !== '1') rmSync(state, { recursive: true, force: true });
   });
 
   it('installs the packaged extension from the .vsix', () => {

@@ -103,11 +103,6 @@ async function runOnElectron(executable: string, hole: BlackHole, state: string)
 
 /** code-server + headless Chromium: both phases in one code-server and one browser profile. */
 async function runOnCodeServer(hole: BlackHole, state: string): Promise<number> {
-  const missing = missingPrerequisite();
-  if (missing) {
-    log(missing);
-    return 2;
-  }
   const outDir = artifactsDir('vscode');
   const shots = join(outDir, 'screenshots');
   rmSync(shots, { recursive: true, force: true });
@@ -175,6 +170,11 @@ async function main(): Promise<number> {
   log(`runner: ${choice.runner === 'electron' ? `@vscode/test-electron (desktop VS Code ${VSCODE_VERSION})` : `code-server ${CS_VERSION} (VS Code ${VSCODE_VERSION}) + headless Chromium`}`);
   log(`because: ${choice.reason}`);
 
+  if (choice.runner === 'code-server') {
+    const missing = missingPrerequisite();
+    if (missing) throw new Error(missing);
+  }
+
   const hole = await startBlackHole();
   log(`black-hole endpoint ${hole.endpoint} (accepts, never answers)`);
   const state = mkdtempSync(join(tmpdir(), 'ccvt-'));
@@ -185,8 +185,9 @@ async function main(): Promise<number> {
     await hole.close();
     const ack = join(state, 'dom-ack.json');
     if (existsSync(ack)) log(`rows seen in the workbench DOM: ${readFileSync(ack, 'utf8')}`);
-    if (code === 0 && !process.env.CODECRAFT_KEEP_STATE) rmSync(state, { recursive: true, force: true });
-    else log(`state kept in ${state}`);
+    // logs and screenshots are in .artifacts/vscode; the rest of the state only on request
+    if (process.env.CODECRAFT_KEEP_STATE === '1') log(`state kept in ${state}`);
+    else rmSync(state, { recursive: true, force: true });
   }
   log(`${code === 0 ? 'PASSED' : 'FAILED'} (exit ${code}) on ${choice.runner} in ${((Date.now() - t0) / 1000).toFixed(1)} s; artifacts in .artifacts/vscode/`);
   return code;
