@@ -17,6 +17,7 @@ import { startBlackHole, type BlackHole } from '../harness/blackHole';
 import { launchBrowser, type Browser } from '../harness/browser';
 import { startCodeServer, type CodeServer } from '../harness/codeServer';
 import { runExtensionTestsPhase, waitForPersistedGlobalState } from '../harness/extHostRunner';
+import { removeOnExit } from '../harness/processes';
 import { EXTENSION_ID, INTEGRATION_OUT, VSIX, artifactsDir, missingPrerequisite } from '../harness/paths';
 import * as wb from '../harness/workbench';
 import { TEST_PROJECTS, TEST_PROJECT_TITLES, TestEnv } from '../integration/fixtures';
@@ -39,6 +40,7 @@ describe('CodeCraft in the VS Code workbench (code-server + Chromium)', function
     rmSync(out, { recursive: true, force: true });
     mkdirSync(out, { recursive: true });
     state = mkdtempSync(join(tmpdir(), 'cce2e-'));
+    removeOnExit(state);
 
     hole = await startBlackHole();
     cs = await startCodeServer({

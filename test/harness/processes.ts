@@ -6,6 +6,12 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 
 const live = new Map<number, string>(); // pgid -> what it is
+const tempDirs = new Set<string>();
+
+/** Delete `dir` when the process exits or is interrupted (unless the caller removed it already). */
+export function removeOnExit(dir: string): void {
+  tempDirs.add(dir);
+}
 
 function alive(pid: number): boolean {
   try {
@@ -57,6 +63,15 @@ export async function stopFromPidfile(pidfile: string): Promise<void> {
 function killAllNow(): void {
   for (const pgid of live.keys()) signalGroup(pgid, 'SIGKILL');
   live.clear();
+  if (process.env.CODECRAFT_KEEP_STATE === '1') return;
+  for (const dir of tempDirs) {
+    try {
+      rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+    } catch {
+      /* best effort */
+    }
+  }
+  tempDirs.clear();
 }
 
 let installed = false;

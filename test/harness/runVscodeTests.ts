@@ -21,7 +21,7 @@ import { launchBrowser, type Browser } from './browser';
 import { QUIET_SETTINGS, startCodeServer, type CodeServer } from './codeServer';
 import { runExtensionTestsPhase, waitForPersistedGlobalState } from './extHostRunner';
 import { ARTIFACTS, CACHE, CS_VERSION, EXTENSION_ID, INTEGRATION_OUT, ROOT, VSCODE_VERSION, artifactsDir, missingPrerequisite } from './paths';
-import { installExitHandlers } from './processes';
+import { installExitHandlers, removeOnExit } from './processes';
 import { TEST_PROJECTS, TEST_PROJECT_TITLES, TestEnv } from '../integration/fixtures';
 import { treeItem, viewPaneHeader } from './workbench';
 
@@ -178,6 +178,7 @@ async function main(): Promise<number> {
   const hole = await startBlackHole();
   log(`black-hole endpoint ${hole.endpoint} (accepts, never answers)`);
   const state = mkdtempSync(join(tmpdir(), 'ccvt-'));
+  removeOnExit(state);
   let code = 2;
   try {
     code = choice.runner === 'electron' ? await runOnElectron(choice.executable, hole, state) : await runOnCodeServer(hole, state);
