@@ -1,7 +1,8 @@
 /**
  * The realtime client against a real `ws` server speaking Appwrite's 1.6
  * realtime protocol: connect, authenticate, events, ping, drops and
- * reconnects with backoff, polling fallback, final 1008, clean dispose.
+ * reconnects with backoff, polling fallback, final 1008, clean dispose; then
+ * against the local backend's realtime with dropped sockets and offline windows.
  */
 import * as assert from 'node:assert/strict';
 import * as http from 'node:http';
@@ -12,6 +13,7 @@ import type { RealtimeEvent, RealtimeStateChange } from '../../src/core/remote';
 import { AppwriteRealtime, documentChannels, realtimeUrl, type RealtimeOptions } from '../../src/infra/appwrite/realtime';
 import { DEFAULT_COLLECTIONS } from '../../src/infra/appwrite/client';
 import { refusedPort, TrackingClock, until } from '../helpers/backend';
+import { startBackend, type Backend } from '../backend/index';
 
 const PROJECT = 'codecraft-test';
 const DB = 'codecraft';
@@ -333,5 +335,96 @@ describe('realtime client (1.6 protocol on a real ws server)', () => {
     assert.equal(clock.pending.size, 1);
     feed!.dispose();
     assert.equal(clock.pending.size, 0);
+  });
+});
+
+describe("realtime client against the local backend's realtime and its faults", function () {
+  this.timeout(10_000);
+  let backend: Backend;
+  let secret: string;
+  let userId: string;
+  let feed: AppwriteRealtime | undefined;
+  let states: RealtimeStateChange[];
+  let events: RealtimeEvent[];
+
+  function start(extra: Partial<RealtimeOptions> = {}): AppwriteRealtime {
+    feed = new AppwriteRealtime({
+      endpoint: backend.url,
+      project: backend.projectId,
+      session: secret,
+      databaseId: backend.databaseId,
+      random: () => 1,
+      backoff: { initialMs: 20, maxMs: 80, factor: 2 },
+      pollingAfterFailures: 3,
+      pollingRetryMs: 100,
+      ...extra,
+    });
+    feed.onDidChangeState((s) => states.push(s));
+    feed.onEvent((e) => events.push(e));
+    feed.start();
+    return feed;
+  }
+
+  function write(id: string): void {
+    backend.documents.create({ kind: 'key', keyId: 't' }, backend.databaseId, 'messages', id, { projectId: 'p', role: 'user', content: id, sequence: 1 }, [`read("user:${userId}")`]);
+  }
+
+  beforeEach(async () => {
+    states = [];
+    events = [];
+    backend = await startBackend();
+    userId = backend.createUser('rt@example.com', 'password-1234').id;
+    secret = backend.createSession('rt@example.com', 'password-1234').secret;
+  });
+  afterEach(async () => {
+    feed?.dispose();
+    feed = undefined;
+    await backend.stop();
+  });
+
+  it('a dropped socket reconnects, reports its states, and delivers again', async () => {
+    start();
+    await until(() => feed!.state === 'connected', 5000, 'connected');
+    assert.equal(backend.faults.dropRealtime(), 1);
+    await until(() => states.length >= 4 && feed!.state === 'connected', 5000, 'reconnected');
+    assert.deepEqual(states.map((s) => s.state), ['connecting', 'connected', 'reconnecting', 'connected']);
+    assert.match(states[2]!.reason ?? '', /1006/);
+    write('after-drop');
+    await until(() => events.length === 1, 5000, 'event');
+    assert.deepEqual(events[0]!.change, { kind: 'messages', action: 'create', id: 'after-drop' });
+  });
+
+  it('a share of deliveries dropping (drop=1): the event is lost, the client reconnects', async () => {
+    start();
+    await until(() => feed!.state === 'connected', 5000, 'connected');
+    backend.faults.set({ drop: 1 });
+    write('lost');
+    await until(() => states.some((s) => s.state === 'reconnecting'), 5000, 'reconnecting');
+    backend.faults.set({ drop: 0 });
+    await until(() => feed!.state === 'connected', 5000, 'connected again');
+    write('delivered');
+    await until(() => events.length === 1, 5000, 'event');
+    assert.equal(events[0]!.change?.id, 'delivered');
+  });
+
+  it('an offline window: reconnecting (then polling) while refused, connected once it ends', async () => {
+    start();
+    await until(() => feed!.state === 'connected', 5000, 'connected');
+    await backend.faults.goOffline(300);
+    await until(() => states.some((s) => s.state === 'reconnecting' && /ECONNREFUSED/.test(s.reason ?? '')), 5000, 'refused');
+    await until(() => !backend.faults.offline && feed!.state === 'connected', 5000, 'back');
+    assert.ok(states.filter((s) => s.state === 'connected').length >= 2);
+  });
+
+  it('an invalid session → error 1003 → closed, no retry', async () => {
+    start({ session: 'not-a-session' });
+    await until(() => feed!.state === 'closed', 5000, 'closed');
+    assert.match(states[states.length - 1]!.reason ?? '', /unauthorized: Session is not valid/);
+  });
+
+  it('missing channels → 1008 → closed for good', async () => {
+    start({ channels: [] });
+    await until(() => feed!.state === 'closed', 5000, 'closed');
+    assert.match(states[states.length - 1]!.reason ?? '', /1008/);
   });
 });

@@ -1,6 +1,8 @@
 /**
  * Failures on real sockets → typed errors: every HTTP error type, hangs,
- * cancellation, rate limits, 5xx, refused connections, dropped sockets.
+ * cancellation, rate limits, 5xx, refused connections, dropped sockets; then
+ * the same against the local backend's seeded fault injection (offline
+ * windows, late commits, a write between read and update).
  */
 import * as assert from 'node:assert/strict';
 import {
@@ -21,6 +23,8 @@ import { fromAppwriteException, parseRateLimitReset, waitForRateLimitReset } fro
 import { createSdkClient } from '../../src/infra/appwrite/client';
 import { Databases } from 'appwrite';
 import { json, refusedPort, startRecordingServer, TrackingClock, type TestServer } from '../helpers/backend';
+import { startBackend, type Backend } from '../backend/index';
+import type { Checkpoint } from '../../src/core/model';
 
 const PROJECT = 'codecraft-test';
 
@@ -237,5 +241,122 @@ describe('REST client failures map to typed core errors (real sockets)', () => {
     assert.ok(e instanceof CancelledError, e.name);
     assert.deepEqual(pages, [2, 2]);
     assert.equal(served, 2);
+  });
+});
+
+describe("the adapter against the local backend's injected faults", function () {
+  this.timeout(10_000);
+  let backend: Backend;
+  let secret: string;
+  let userId: string;
+
+  const remoteFor = (timeoutMs = 2000) =>
+    AppwriteRemoteApi.create({ endpoint: backend.url, project: backend.projectId, databaseId: backend.databaseId, session: secret, timeoutMs });
+
+  beforeEach(async () => {
+    backend = await startBackend();
+    userId = backend.createUser('faults@example.com', 'password-1234').id;
+    secret = backend.createSession('faults@example.com', 'password-1234').secret;
+  });
+  afterEach(() => backend.stop());
+
+  it('500 and 503 → ServerError (retryable); latency alone still answers', async () => {
+    const remote = remoteFor();
+    backend.faults.set({ error503: 1 });
+    const e503 = await failure(remote.account());
+    assert.ok(e503 instanceof ServerError && e503.retryable && e503.details.status === 503);
+    backend.faults.set({ error503: 0, error500: 1 });
+    const e500 = await failure(remote.account());
+    assert.ok(e500 instanceof ServerError && e500.details.status === 500);
+    backend.faults.set({ error500: 0, latencyMinMs: 30, latencyMaxMs: 30 });
+    assert.equal((await remote.account()).$id, userId);
+  });
+
+  it('a hanging request → TimeoutError within the timeout, never a hang', async () => {
+    backend.faults.set({ hang: 1 });
+    const e = await failure(remoteFor(200).account());
+    assert.ok(e instanceof TimeoutError, e.name);
+    assert.match(e.message, /timed out after 200 ms/);
+  });
+
+  it('a cancelled call on a hanging request stops promptly → CancelledError', async () => {
+    backend.faults.set({ hang: 1 });
+    const ac = new AbortController();
+    const call = remoteFor(60_000).get('messages', 'x', { signal: ac.signal });
+    while (backend.faults.hanging < 1) await new Promise((r) => setTimeout(r, 5));
+    ac.abort();
+    const e = await failure(call);
+    assert.ok(e instanceof CancelledError, e.name);
+  });
+
+  it("429 → RateLimitedError whose resetAt is the header's, and waiting for the reset works", async () => {
+    const remote = remoteFor();
+    let header: string | null = null;
+    backend.onResponse((r) => {
+      if (r.status === 429) header = String((r.headers as Record<string, string>)['X-RateLimit-Reset']);
+    });
+    backend.faults.set({ rateWindowMs: 200 });
+    backend.faults.rateLimit();
+    const e = await failure(remote.account());
+    assert.ok(e instanceof RateLimitedError, e.name);
+    assert.equal(e.resetAt, Number(header) * 1000);
+    await waitForRateLimitReset(e, { marginMs: 0 });
+    assert.equal((await remote.account()).$id, userId);
+  });
+
+  it('an offline window → NetworkError, then the same client recovers', async () => {
+    const remote = remoteFor();
+    assert.equal((await remote.account()).$id, userId); // a pooled keep-alive connection exists
+    await backend.faults.goOffline(200);
+    const e1 = await failure(remote.account());
+    assert.ok(e1 instanceof NetworkError, e1.name);
+    const e2 = await failure(remote.account());
+    assert.ok(e2 instanceof NetworkError && /ECONNREFUSED/.test(e2.message), e2.message);
+    while (backend.faults.offline) await new Promise((r) => setTimeout(r, 10));
+    assert.equal((await remote.account()).$id, userId);
+  });
+
+  it('a write between our read and our conditional update → ConflictError carrying the other write', async () => {
+    const remote = remoteFor();
+    const perms = [`read("user:${userId}")`, `update("user:${userId}")`];
+    await remote.create('messages', 'm-race', { projectId: 'p', role: 'user', content: 'v1', sequence: 1 }, { permissions: perms });
+    const read = await remote.get('messages', 'm-race');
+    backend.faults.onceBeforeUpdate('messages', 'm-race', () => {
+      backend.documents.update({ kind: 'key', keyId: 't' }, backend.databaseId, 'messages', 'm-race', { content: 'theirs' }, undefined);
+    });
+    const e = await failure(remote.update('messages', 'm-race', { content: 'mine' }, { basedOn: read.$updatedAt }));
+    assert.ok(e instanceof ConflictError, e.name);
+    assert.equal((e.current as { content?: string } | undefined)?.content, 'theirs');
+  });
+
+  it('late commit: a pull with the overlap window sees a late write that a pull without it misses', async () => {
+    const remote = remoteFor();
+    const perms = [`read("user:${userId}")`];
+    const P = 'late-project';
+    const pull = async (since: Checkpoint | undefined, overlapMs?: number) => {
+      const items: string[] = [];
+      let checkpoint: Checkpoint | undefined;
+      for await (const page of remote.listChanges('messages', { projectIds: [P], since, ...(overlapMs ? { overlapMs } : {}) })) {
+        items.push(...page.items.map((d) => d.$id));
+        checkpoint = page.checkpoint ?? checkpoint;
+      }
+      return { items, checkpoint };
+    };
+    await remote.create('messages', 'a-first', { projectId: P, role: 'user', content: '1', sequence: 1 }, { permissions: perms });
+    const first = await pull(undefined);
+    assert.deepEqual(first.items, ['a-first']);
+    // Written while the server commits late: stamped now, visible to lists only 300 ms later.
+    backend.faults.set({ lateCommitMs: 300 });
+    await remote.create('messages', 'b-late', { projectId: P, role: 'user', content: '2', sequence: 2 }, { permissions: perms });
+    backend.faults.set({ lateCommitMs: 0 });
+    await new Promise((r) => setTimeout(r, 5));
+    await remote.create('messages', 'c-after', { projectId: P, role: 'user', content: '3', sequence: 3 }, { permissions: perms });
+    const second = await pull(first.checkpoint);
+    assert.deepEqual(second.items, ['c-after'], 'b-late is not visible yet; the checkpoint moves past it');
+    await new Promise((r) => setTimeout(r, 350));
+    const withoutOverlap = await pull(second.checkpoint);
+    assert.deepEqual(withoutOverlap.items, [], 'missed: its $updatedAt is before the checkpoint');
+    const withOverlap = await pull(second.checkpoint, 2000);
+    assert.ok(withOverlap.items.includes('b-late'), `the overlap pull sees it: ${withOverlap.items.join(', ')}`);
   });
 });
