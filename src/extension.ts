@@ -10,7 +10,7 @@ import { LocalStore, type StoreIdentity } from './core/store';
 import { NodeBlobStore } from './infra/fs/blobStore';
 import { registerCommands } from './vscode/commands';
 import { ContextKeys } from './vscode/contextKeys';
-import { ContextKeys as Keys, UriScheme, Views } from './vscode/ids';
+import { Commands, ContextKeys as Keys, UriScheme, Views } from './vscode/ids';
 import { Log } from './vscode/log';
 import { SyncStatusBar } from './vscode/statusBar';
 import { WorkspaceViewState } from './vscode/storage';
@@ -87,10 +87,6 @@ function wire(context: vscode.ExtensionContext, log: Log, activateStart: number)
       const id = files.projectId();
       if (id) viewState.setExpanded(id, e.element.path, false);
     }),
-    projectsView.onDidChangeSelection((e) => {
-      const row = e.selection[0];
-      if (row) void vscode.commands.executeCommand('codecraft.selectProject', row.id);
-    }),
   );
 
   const updateProjectKeys = () => {
@@ -136,7 +132,7 @@ function wire(context: vscode.ExtensionContext, log: Log, activateStart: number)
           : 'No account remembered on this machine; nothing to show until one is connected',
       );
       const selected = viewState.selectedProject;
-      if (selected && store.project(selected)) void vscode.commands.executeCommand('codecraft.selectProject', selected);
+      if (selected && store.project(selected)) void vscode.commands.executeCommand(Commands.selectProject, selected);
     },
     (e: unknown) => {
       contextKeys.set(Keys.loading, false);
