@@ -6,6 +6,8 @@
 import * as http from 'node:http';
 import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import * as assert from 'node:assert/strict';
+import { CodeCraftError } from '../../src/core/errors';
 import type { Clock, Disposable } from '../../src/core/ports';
 
 export interface RecordedRequest {
@@ -108,4 +110,15 @@ export async function until(predicate: () => boolean, ms = 5000, what = 'conditi
     if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 5));
   }
+}
+
+/** Awaits a call that must fail with a typed core error, and returns that error. */
+export async function failure(p: Promise<unknown>): Promise<CodeCraftError> {
+  try {
+    await p;
+  } catch (e) {
+    assert.ok(e instanceof CodeCraftError, `expected a typed error, got ${String(e)}`);
+    return e;
+  }
+  assert.fail('expected the call to fail');
 }

@@ -6,7 +6,6 @@
 import * as assert from 'node:assert/strict';
 import { startBackend, type Backend } from '../backend/index';
 import {
-  CodeCraftError,
   ConflictError,
   InvalidError,
   NetworkError,
@@ -17,19 +16,10 @@ import { compareDocVersion, type Checkpoint, type Message } from '../../src/core
 import type { ChangePage } from '../../src/core/remote';
 import { AppwriteRemoteApi, chunkEqualValues, MAX_QUERY_CHARS } from '../../src/infra/appwrite/remoteApi';
 import { restoreSession, signIn, signOut } from '../../src/infra/appwrite/auth';
-import { refusedPort } from '../helpers/backend';
+import { refusedPort, failure } from '../helpers/backend';
 
 const DEMO = { email: 'demo@codecraft.dev', password: 'codecraft-demo' };
 
-async function failure(p: Promise<unknown>): Promise<CodeCraftError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof CodeCraftError, `expected a typed error, got ${String(e)}`);
-    return e;
-  }
-  assert.fail('expected the call to fail');
-}
 
 async function collect<K extends 'projects' | 'messages' | 'files'>(it: AsyncIterable<ChangePage<K>>): Promise<ChangePage<K>[]> {
   const pages: ChangePage<K>[] = [];

@@ -22,21 +22,12 @@ import { AppwriteRemoteApi } from '../../src/infra/appwrite/remoteApi';
 import { fromAppwriteException, parseRateLimitReset, waitForRateLimitReset } from '../../src/infra/appwrite/errors';
 import { createSdkClient } from '../../src/infra/appwrite/client';
 import { Databases } from 'appwrite';
-import { json, refusedPort, startRecordingServer, TrackingClock, type TestServer } from '../helpers/backend';
+import { json, refusedPort, startRecordingServer, TrackingClock, type TestServer, failure } from '../helpers/backend';
 import { startBackend, type Backend } from '../backend/index';
 import type { Checkpoint } from '../../src/core/model';
 
 const PROJECT = 'codecraft-test';
 
-async function failure(p: Promise<unknown>): Promise<CodeCraftError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof CodeCraftError, `expected a typed error, got ${String(e)}`);
-    return e;
-  }
-  assert.fail('expected the call to fail');
-}
 
 describe('REST client failures map to typed core errors (real sockets)', () => {
   let server: TestServer;
