@@ -4,7 +4,7 @@
  * views are painted from the local store, sync runs in the background.
  */
 import * as vscode from 'vscode';
-import { parseBatch, ProjectSchema } from './core/model';
+import { parseBatch, ProjectFileSchema, ProjectSchema, type ProjectFile } from './core/model';
 import { systemClock } from './core/ports';
 import { LocalStore, type StoreIdentity } from './core/store';
 import { NodeBlobStore } from './infra/fs/blobStore';
@@ -25,8 +25,8 @@ export interface CodeCraftApi {
   readonly timings: { activateStart: number; projectsPainted?: number; projectsPaintedCount?: number };
   /** Rows the Projects view shows now, through the real TreeDataProvider. */
   projectItems(): Promise<{ id: string; label: string; description?: string }[]>;
-  /** Writes an identity and projects straight into the local store. */
-  prefillForTests(identity: StoreIdentity, projects: unknown[]): Promise<void>;
+  /** Writes an identity, projects and (optionally) project files straight into the local store. */
+  prefillForTests(identity: StoreIdentity, projects: unknown[], files?: unknown[]): Promise<void>;
 }
 
 export function activate(context: vscode.ExtensionContext): CodeCraftApi {
@@ -162,11 +162,16 @@ function wire(context: vscode.ExtensionContext, log: Log, activateStart: number)
         return { id: r.id, label: String(item.label), description: typeof item.description === 'string' ? item.description : undefined };
       });
     },
-    async prefillForTests(identity, items) {
-      const { valid, rejected } = parseBatch(ProjectSchema, items);
-      if (rejected.length) throw new Error(`prefillForTests: ${rejected.length} invalid projects: ${rejected[0]!.reason}`);
+    async prefillForTests(identity, items, fileItems = []) {
+      const projectBatch = parseBatch(ProjectSchema, items);
+      const fileBatch = parseBatch(ProjectFileSchema, fileItems);
+      const rejected = [...projectBatch.rejected, ...fileBatch.rejected];
+      if (rejected.length) throw new Error(`prefillForTests: ${rejected.length} invalid documents: ${rejected[0]!.reason}`);
       await store.rememberIdentity(identity);
-      await store.setProjects(valid, null);
+      await store.setProjects(projectBatch.valid, null);
+      const byProject = new Map<string, ProjectFile[]>();
+      for (const f of fileBatch.valid) byProject.set(f.projectId, [...(byProject.get(f.projectId) ?? []), f]);
+      for (const [projectId, docs] of byProject) await store.setItems('files', projectId, docs, null);
       await store.flush();
     },
   };

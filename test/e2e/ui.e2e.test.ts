@@ -20,7 +20,7 @@ import { runExtensionTestsPhase, waitForPersistedGlobalState } from '../harness/
 import { removeOnExit } from '../harness/processes';
 import { EXTENSION_ID, INTEGRATION_OUT, VSIX, artifactsDir, missingPrerequisite } from '../harness/paths';
 import * as wb from '../harness/workbench';
-import { TEST_PROJECTS, TEST_PROJECT_TITLES, TestEnv } from '../integration/fixtures';
+import { FILES_PROJECT, TEST_PROJECTS, TEST_PROJECT_TITLES, TestEnv } from '../integration/fixtures';
 
 const PREFILL = join(INTEGRATION_OUT, 'prefill.js');
 
@@ -99,6 +99,28 @@ describe('CodeCraft in the VS Code workbench (code-server + Chromium)', function
     const rows = (await page.locator('.sidebar [role=treeitem] .label-name').allInnerTexts()).map((s) => s.trim());
     assert.deepEqual(rows.filter((r) => TEST_PROJECT_TITLES.includes(r)).sort(), [...TEST_PROJECT_TITLES].sort());
     await browser!.shot(page, 'views');
+  });
+
+  it('shows the selected project\'s file tree in the Files view', async () => {
+    await wb.treeItem(page, FILES_PROJECT.title).first().click();
+    const files = '.sidebar .pane:has(h3.title:text-is("Files"))';
+    for (const name of ['src', 'package.json', 'README.md']) await wb.treeItem(page, name, files).first().waitFor({ timeout: 30_000 });
+    const top = (await page.locator(`${files} [role=treeitem][aria-level="1"] .label-name`).allInnerTexts()).map((t) => t.trim());
+    assert.deepEqual(top, ['src', 'package.json', 'README.md'], 'folders first, then files in natural order');
+    await wb.treeItem(page, 'src', files).first().click();
+    await wb.treeItem(page, 'App.tsx', files).first().waitFor({ timeout: 30_000 });
+    await wb.treeItem(page, 'components', files).first().waitFor({ timeout: 30_000 });
+    await browser!.shot(page, 'files');
+  });
+
+  it('opens a file from the Files view in an editor, read from the local store', async () => {
+    const files = '.sidebar .pane:has(h3.title:text-is("Files"))';
+    await wb.treeItem(page, 'App.tsx', files).first().click();
+    await wb.activeTab(page).filter({ hasText: 'App.tsx' }).waitFor({ timeout: 30_000 });
+    await page.locator('.editor-group-container.active .monaco-editor .view-lines', { hasText: 'useState' }).waitFor({ timeout: 30_000 });
+    const text = await wb.activeEditorText(page);
+    assert.match(text, /export default function App\(\)/);
+    await browser!.shot(page, 'file-open');
   });
 
   it('offers "CodeCraft: Sync Now" in the command palette', async () => {

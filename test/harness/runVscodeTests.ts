@@ -13,7 +13,7 @@
  * Exit code: 0 all passed, 1 a test failed, 2 the run itself could not complete.
  */
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBlackHole, type BlackHole } from './blackHole';
@@ -142,7 +142,9 @@ async function runOnCodeServer(hole: BlackHole, state: string): Promise<number> 
         for (const title of TEST_PROJECT_TITLES) await treeItem(page, title).first().waitFor({ timeout: 60_000 });
         const seen = (await page.locator('.sidebar [role=treeitem] .label-name').allInnerTexts()).map((s) => s.trim());
         await browser!.shot(page, 'phase2-projects-view');
-        writeFileSync(ackFile, JSON.stringify(seen.filter((s) => TEST_PROJECT_TITLES.includes(s))));
+        // temp file + rename: the suite polls for the file and must never read it half-written
+        writeFileSync(`${ackFile}.tmp`, JSON.stringify(seen.filter((s) => TEST_PROJECT_TITLES.includes(s))));
+        renameSync(`${ackFile}.tmp`, ackFile);
       },
     });
     if (p2.duringError) log(`the Projects rows did not show up in the workbench DOM: ${(p2.duringError as Error).message.split('\n')[0]}`);

@@ -87,3 +87,15 @@ export async function animationsDone(locator: Locator): Promise<void> {
 export function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+/** Text of the active editor's visible lines (NBSP → space). */
+export async function activeEditorText(page: Page): Promise<string> {
+  const lines = page.locator('.editor-group-container.active .monaco-editor .view-lines');
+  await lines.first().waitFor({ timeout: 20_000 });
+  return (await lines.first().innerText()).replace(/\u00a0/g, ' ');
+}
+
+/** The active editor tab (its label is the file name). */
+export function activeTab(page: Page): Locator {
+  return page.locator('.editor-group-container.active .tab.active');
+}

@@ -46,9 +46,47 @@ export const TEST_PROJECTS = [
 
 export const TEST_PROJECT_TITLES = TEST_PROJECTS.map((p) => p.title);
 
+/** The project whose files are pre-filled (the first one). */
+export const FILES_PROJECT = TEST_PROJECTS[0]!;
+
+const fileDoc = (i: number, path: string, type: 'file' | 'directory', content: string | null, language: string | null) => ({
+  $id: `itest-file-${i}`,
+  $collectionId: 'project_files',
+  $databaseId: 'codecraft',
+  $createdAt: at(10),
+  $updatedAt: at(10 + i),
+  $permissions: [],
+  projectId: FILES_PROJECT.$id,
+  userId: TEST_USER_ID,
+  path,
+  type,
+  content,
+  language,
+});
+
+export const APP_TSX = [
+  "import { useState } from 'react';",
+  "import { Forecast } from './components/Forecast';",
+  '',
+  'export default function App() {',
+  "  const [city, setCity] = useState('Lisbon');",
+  '  return <Forecast city={city} onCityChange={setCity} />;',
+  '}',
+  '',
+].join('\n');
+
+/** Files of the first project, as flat documents: an implied folder, a directory document, nested files. */
+export const TEST_FILES = [
+  fileDoc(1, 'package.json', 'file', '{\n  "name": "weather-dashboard",\n  "private": true\n}\n', 'json'),
+  fileDoc(2, 'src/App.tsx', 'file', APP_TSX, 'typescript'),
+  fileDoc(3, 'src/components', 'directory', null, null),
+  fileDoc(4, 'src/components/Forecast.tsx', 'file', 'export function Forecast() {\n  return null;\n}\n', 'typescript'),
+  fileDoc(5, 'README.md', 'file', '# Weather Dashboard\n', 'markdown'),
+];
+
 /** The extension's exported API (what activate() returns). */
 export interface CodeCraftApi {
   readonly timings: { activateStart: number; projectsPainted?: number; projectsPaintedCount?: number };
   projectItems(): Promise<{ id: string; label: string; description?: string }[]>;
-  prefillForTests(identity: { endpoint: string; project: string; database: string; userId: string }, projects: unknown[]): Promise<void>;
+  prefillForTests(identity: { endpoint: string; project: string; database: string; userId: string }, projects: unknown[], files?: unknown[]): Promise<void>;
 }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 const root = join(__dirname, '..', '..');
 
 /** The .vsix holds only these (the .vscodeignore allow-list). */
-const allowed = [/^dist\/extension\.js$/, /^dist\/webview\/[\w.-]+\.(js|css)$/, /^media\/[\w.-]+$/, /^package\.json$/, /^README\.md$/, /^CHANGELOG\.md$/, /^LICENSE$/];
+const allowed = [/^dist\/extension\.js$/, /^dist\/webview\/[\w.-]+\.(js|css)$/, /^media\/(screenshots\/)?[\w.-]+$/, /^package\.json$/, /^README\.md$/, /^CHANGELOG\.md$/, /^LICENSE$/];
 const required = ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', 'media/codecraft.svg', 'media/codecraft.png'];
 
 describe('packaging', function () {
