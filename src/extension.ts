@@ -25,6 +25,12 @@ export interface CodeCraftApi {
   readonly timings: { activateStart: number; projectsPainted?: number; projectsPaintedCount?: number };
   /** Rows the Projects view shows now, through the real TreeDataProvider. */
   projectItems(): Promise<{ id: string; label: string; description?: string }[]>;
+  /** The extension's global storage folder (where project records and quarantine live). */
+  readonly storageFolder: string;
+  /** The project the Files view shows, if any. */
+  filesViewProject(): string | undefined;
+  /** Counters of the local store (records quarantined, items dropped). */
+  storeStats(): { quarantined: number; droppedItems: number };
   /** Writes an identity, projects and (optionally) project files straight into the local store. */
   prefillForTests(identity: StoreIdentity, projects: unknown[], files?: unknown[]): Promise<void>;
 }
@@ -154,6 +160,9 @@ function wire(context: vscode.ExtensionContext, log: Log, activateStart: number)
         return projects.firstBuilt?.count;
       },
     },
+    storageFolder: context.globalStorageUri.fsPath,
+    filesViewProject: () => files.projectId(),
+    storeStats: () => ({ ...store.stats }),
     async projectItems() {
       await restored;
       const rows = (await projectsTree.getChildren()) as ProjectRowLike[];

@@ -46,6 +46,9 @@ export const TEST_PROJECTS = [
 
 export const TEST_PROJECT_TITLES = TEST_PROJECTS.map((p) => p.title);
 
+/** A project whose files record is deliberately corrupted on disk in phase 1 (the second one). */
+export const CORRUPT_PROJECT = TEST_PROJECTS[1]!;
+
 /** The project whose files are pre-filled (the first one). */
 export const FILES_PROJECT = TEST_PROJECTS[0]!;
 
@@ -87,6 +90,9 @@ export const TEST_FILES = [
 /** The extension's exported API (what activate() returns). */
 export interface CodeCraftApi {
   readonly timings: { activateStart: number; projectsPainted?: number; projectsPaintedCount?: number };
+  readonly storageFolder: string;
+  filesViewProject(): string | undefined;
+  storeStats(): { quarantined: number; droppedItems: number };
   projectItems(): Promise<{ id: string; label: string; description?: string }[]>;
   prefillForTests(identity: { endpoint: string; project: string; database: string; userId: string }, projects: unknown[], files?: unknown[]): Promise<void>;
 }

@@ -1,6 +1,9 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { EXTENSION_ID, TEST_FILES, TEST_PROJECTS, TestEnv, testIdentity, type CodeCraftApi } from '../fixtures';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { namespaceFor, safeFileName } from '../../../src/core/store';
+import { CORRUPT_PROJECT, EXTENSION_ID, FILES_PROJECT, TEST_FILES, TEST_PROJECTS, TestEnv, testIdentity, type CodeCraftApi } from '../fixtures';
 
 describe('phase 1: pre-fill the local store', () => {
   it("writes an identity, three projects and one project's files through the extension API", async () => {
@@ -13,5 +16,16 @@ describe('phase 1: pre-fill the local store', () => {
     // the store answers from what was just written (the reload in phase 2 proves persistence)
     const labels = (await api.projectItems()).map((i) => i.label).sort();
     assert.deepEqual(labels, TEST_PROJECTS.map((p) => p.title).sort());
+  });
+
+  it('selects a project (remembered per workspace) and leaves a truncated files record on disk', async () => {
+    const endpoint = process.env[TestEnv.endpoint]!;
+    const api = await vscode.extensions.getExtension<CodeCraftApi>(EXTENSION_ID)!.activate();
+    await vscode.commands.executeCommand('codecraft.selectProject', FILES_PROJECT.$id);
+    assert.equal(api.filesViewProject(), FILES_PROJECT.$id);
+    // What a crash or a full disk in the middle of a write by some other tool could leave behind.
+    const folder = join(api.storageFolder, namespaceFor(testIdentity(endpoint)));
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(join(folder, `${safeFileName(CORRUPT_PROJECT.$id)}.files.json`), '{"version":1,"items":[{"$id":"f1","projectId":');
   });
 });
