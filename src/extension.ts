@@ -105,7 +105,11 @@ function wire(context: vscode.ExtensionContext, log: Log, activateStart: number)
     store.onDidChange((c) => {
       if (c.kind === 'projects') updateProjectKeys();
     }),
-    files.onDidChange(() => contextKeys.set(Keys.projectSelected, files.projectId() !== undefined)),
+    files.onDidChange(() => {
+      const id = files.projectId();
+      contextKeys.set(Keys.projectSelected, id !== undefined);
+      filesView.description = id ? (store.project(id)?.title ?? id) : undefined;
+    }),
   );
 
   const ctx = {
@@ -115,7 +119,6 @@ function wire(context: vscode.ExtensionContext, log: Log, activateStart: number)
     projects,
     projectsTree,
     files,
-    filesView: filesView as vscode.TreeView<unknown>,
     viewState,
     statusBar,
   };
@@ -172,6 +175,10 @@ function wire(context: vscode.ExtensionContext, log: Log, activateStart: number)
       });
     },
     async prefillForTests(identity, items, fileItems = []) {
+      // Test-only: another extension in the same host must not be able to overwrite the store.
+      if (context.extensionMode !== vscode.ExtensionMode.Test && process.env.CODECRAFT_TEST_HOOKS !== '1') {
+        throw new Error('prefillForTests is available only to the extension test suites');
+      }
       const projectBatch = parseBatch(ProjectSchema, items);
       const fileBatch = parseBatch(ProjectFileSchema, fileItems);
       const rejected = [...projectBatch.rejected, ...fileBatch.rejected];

@@ -16,7 +16,6 @@ export interface CommandContext {
   projects: ProjectsViewModel;
   projectsTree: ProjectsTreeProvider;
   files: FilesViewModel;
-  filesView: vscode.TreeView<unknown>;
   viewState: WorkspaceViewState;
   statusBar: SyncStatusBar;
 }
@@ -75,9 +74,7 @@ async function syncNow(ctx: CommandContext): Promise<void> {
 
 async function selectProject(ctx: CommandContext, projectId: unknown): Promise<void> {
   if (typeof projectId !== 'string' || !projectId) return;
-  const project = ctx.store.project(projectId);
   ctx.projectsTree.setSelected(projectId);
   await ctx.viewState.setSelectedProject(projectId);
-  ctx.filesView.description = project?.title ?? projectId;
   await ctx.files.select(projectId);
 }

@@ -48,7 +48,7 @@ describe('CodeCraft in the VS Code workbench (code-server + Chromium)', function
       logFile: join(out, 'code-server.log'),
       vsix: [VSIX],
       settings: { 'codecraft.endpoint': hole.endpoint },
-      env: { [TestEnv.endpoint]: hole.endpoint },
+      env: { [TestEnv.endpoint]: hole.endpoint, [TestEnv.hooks]: '1' },
     });
     browser = await launchBrowser({ profileDir: join(state, 'browser'), shotsDir: out });
 
@@ -104,9 +104,9 @@ describe('CodeCraft in the VS Code workbench (code-server + Chromium)', function
   it('shows the selected project\'s file tree in the Files view', async () => {
     await wb.treeItem(page, FILES_PROJECT.title).first().click();
     const files = '.sidebar .pane:has(h3.title:text-is("Files"))';
-    for (const name of ['src', 'package.json', 'README.md']) await wb.treeItem(page, name, files).first().waitFor({ timeout: 30_000 });
+    for (const name of ['docs', 'src', 'package.json', 'README.md']) await wb.treeItem(page, name, files).first().waitFor({ timeout: 30_000 });
     const top = (await page.locator(`${files} [role=treeitem][aria-level="1"] .label-name`).allInnerTexts()).map((t) => t.trim());
-    assert.deepEqual(top, ['src', 'package.json', 'README.md'], 'folders first, then files in natural order');
+    assert.deepEqual(top, ['docs', 'src', 'package.json', 'README.md'], 'folders first, then files in natural order');
     await wb.treeItem(page, 'src', files).first().click();
     await wb.treeItem(page, 'App.tsx', files).first().waitFor({ timeout: 30_000 });
     await wb.treeItem(page, 'components', files).first().waitFor({ timeout: 30_000 });

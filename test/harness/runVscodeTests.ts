@@ -83,7 +83,7 @@ async function runOnElectron(executable: string, hole: BlackHole, state: string)
   const common = {
     vscodeExecutablePath: executable,
     extensionDevelopmentPath: EXT_DEV_PATH,
-    extensionTestsEnv: { [TestEnv.endpoint]: hole.endpoint },
+    extensionTestsEnv: { [TestEnv.endpoint]: hole.endpoint, [TestEnv.hooks]: '1' },
     launchArgs: [folder, '--user-data-dir', userDataDir, '--extensions-dir', join(state, 'extensions'),
       '--disable-workspace-trust', '--skip-welcome', '--skip-release-notes', '--disable-gpu'],
   };
@@ -114,7 +114,7 @@ async function runOnCodeServer(hole: BlackHole, state: string): Promise<number> 
       state: join(state, 'cs'),
       logFile: join(outDir, 'code-server.log'),
       settings: { 'codecraft.endpoint': hole.endpoint },
-      env: { [TestEnv.endpoint]: hole.endpoint, [TestEnv.domAck]: ackFile },
+      env: { [TestEnv.endpoint]: hole.endpoint, [TestEnv.domAck]: ackFile, [TestEnv.hooks]: '1' },
     });
     log(`code-server ${CS_VERSION} (pid ${cs.pid}) on ${cs.url}`);
     browser = await launchBrowser({ profileDir: join(state, 'browser'), shotsDir: shots });

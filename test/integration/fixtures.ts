@@ -12,6 +12,8 @@ export const TestEnv = {
   endpoint: 'CODECRAFT_TEST_ENDPOINT',
   /** a file the code-server runner writes once it has seen the project rows in the workbench DOM */
   domAck: 'CODECRAFT_TEST_DOM_ACK',
+  /** turns on the extension's test-only API (pre-filling the store) outside extension test mode */
+  hooks: 'CODECRAFT_TEST_HOOKS',
 } as const;
 
 export const TEST_USER_ID = 'user-integration-1';
@@ -85,6 +87,9 @@ export const TEST_FILES = [
   fileDoc(3, 'src/components', 'directory', null, null),
   fileDoc(4, 'src/components/Forecast.tsx', 'file', 'export function Forecast() {\n  return null;\n}\n', 'typescript'),
   fileDoc(5, 'README.md', 'file', '# Weather Dashboard\n', 'markdown'),
+  // Names that look like URI escapes must be taken literally.
+  fileDoc(6, 'docs/100% done.md', 'file', '# All done\n', 'markdown'),
+  fileDoc(7, 'docs/a%2Fb.txt', 'file', 'not a slash\n', null),
 ];
 
 /** The extension's exported API (what activate() returns). */

@@ -90,7 +90,8 @@ export class CodeCraftFileSystemProvider implements vscode.FileSystemProvider, v
   private async locate(uri: vscode.Uri): Promise<{ tree: FileTree; path: string }> {
     const projectId = uri.authority;
     if (!projectId) throw vscode.FileSystemError.FileNotFound(uri);
-    const raw = decodeURIComponent(uri.path).replace(/^\/+/, '').replace(/\/+$/, '');
+    // `Uri.path` is already decoded: decoding again would turn `a%2Fb` into `a/b` and throw on `100%`.
+    const raw = uri.path.replace(/^\/+/, '').replace(/\/+$/, '');
     let path = '';
     if (raw !== '') {
       const normal = normalizePath(raw);

@@ -4,6 +4,7 @@ import { UriScheme } from '../ids';
 /** One node of a project's file tree, as the core's fileTree builds it. */
 export interface FileNodeLike {
   id: string;
+  projectId: string;
   name: string;
   path: string;
   type: 'file' | 'directory';
@@ -42,7 +43,8 @@ export class FilesTreeProvider implements vscode.TreeDataProvider<FileNodeLike>,
   }
 
   getTreeItem(node: FileNodeLike): vscode.TreeItem {
-    const projectId = this.source.projectId() ?? '';
+    // The node's own project, never the current selection: a click may land after a switch.
+    const projectId = node.projectId;
     const uri = fileUri(projectId, node.path);
     const isDir = node.type === 'directory';
     const item = new vscode.TreeItem(

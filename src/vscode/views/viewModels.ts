@@ -66,7 +66,8 @@ export class FilesViewModel implements FilesSource, vscode.Disposable {
         return;
       }
       if (change.kind === 'files' && change.projectId === this.selected) this.rebuild();
-      if (change.kind === 'projects' && this.selected && !store.project(this.selected)) this.changed.fire();
+      // The selected project was deleted (here or elsewhere): stop showing its files.
+      if (change.kind === 'projects' && this.selected && !store.project(this.selected)) void this.select(undefined);
     });
   }
 
@@ -96,16 +97,19 @@ export class FilesViewModel implements FilesSource, vscode.Disposable {
   }
 
   private load(projectId: string): Promise<void> {
-    const task = this.store.loadFiles(projectId).then(
-      () => {
-        if (this.selected === projectId) this.rebuild();
-      },
-      (e: unknown) => this.log.error(`Could not load files of project ${projectId}: ${String(e)}`),
-    );
-    this.loading = task.finally(() => {
-      if (this.loading === task) this.loading = undefined;
-    });
-    return this.loading;
+    const task: Promise<void> = this.store
+      .loadFiles(projectId)
+      .then(
+        () => {
+          if (this.selected === projectId) this.rebuild();
+        },
+        (e: unknown) => this.log.error(`Could not load files of project ${projectId}: ${String(e)}`),
+      )
+      .finally(() => {
+        if (this.loading === task) this.loading = undefined;
+      });
+    this.loading = task;
+    return task;
   }
 
   private rebuild(): void {

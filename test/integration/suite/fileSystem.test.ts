@@ -12,6 +12,7 @@ describe('codecraft:// files served from the local store', () => {
 
   it('lists a project folder: folders first, implied and directory documents alike', async () => {
     assert.deepEqual(await vscode.workspace.fs.readDirectory(uri('/')), [
+      ['docs', vscode.FileType.Directory],
       ['src', vscode.FileType.Directory],
       ['package.json', vscode.FileType.File],
       ['README.md', vscode.FileType.File],
@@ -28,6 +29,12 @@ describe('codecraft:// files served from the local store', () => {
     assert.equal(stat.type, vscode.FileType.File);
     assert.equal(stat.size, new TextEncoder().encode(APP_TSX).byteLength);
     assert.equal(stat.mtime, Date.parse('2025-03-01T10:12:00.000+00:00'));
+  });
+
+  it('takes names that look like URI escapes literally', async () => {
+    assert.equal(text(await vscode.workspace.fs.readFile(uri('/docs/100% done.md'))), '# All done\n');
+    assert.equal(text(await vscode.workspace.fs.readFile(uri('/docs/a%2Fb.txt'))), 'not a slash\n');
+    assert.deepEqual((await vscode.workspace.fs.readDirectory(uri('/docs'))).map(([name]) => name), ['100% done.md', 'a%2Fb.txt']);
   });
 
   it('opens a file in a normal editor with the language from its name', async () => {
