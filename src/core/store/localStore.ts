@@ -88,6 +88,19 @@ export interface RecordEdit<T> {
 
 type Doc = DocOf[CollectionKind];
 
+/**
+ * What is shown for one account, from one useIdentity() to the next. Loads and
+ * writes hold on to the session they started in, so a late result lands in
+ * that session's own caches (or nowhere), never in the next account's.
+ */
+interface Session {
+  readonly ns: string;
+  projects: StoreRecord<Project>;
+  /** Loaded messages and files records, by `<projectId>|<kind>`. */
+  readonly scoped: Map<string, StoreRecord<Message> | StoreRecord<ProjectFile>>;
+  readonly loading: Map<string, Promise<StoreRecord<Doc>>>;
+}
+
 class Emitter<T> {
   private listeners = new Set<(e: T) => unknown>();
   readonly event: Event<T> = (listener) => {
@@ -132,10 +145,7 @@ export class LocalStore implements Disposable {
   private readonly maxBlobBytes: number;
 
   private ident: StoreIdentity | undefined;
-  private ns: string | undefined;
-  private projectsRecord: StoreRecord<Project> = emptyRecord();
-  private readonly scoped = new Map<string, StoreRecord<Message> | StoreRecord<ProjectFile>>();
-  private readonly loading = new Map<string, Promise<StoreRecord<Doc>>>();
+  private session: Session | undefined;
   private readonly queues = new Map<string, Promise<unknown>>();
   private quarantineSeq = 0;
   private readonly counters: StoreStats = { quarantined: 0, droppedItems: 0 };
@@ -159,7 +169,7 @@ export class LocalStore implements Disposable {
 
   /** The namespace of the current identity (folder name under the storage root). */
   get namespace(): string | undefined {
-    return this.ns;
+    return this.session?.ns;
   }
 
   get stats(): Readonly<StoreStats> {
@@ -204,14 +214,13 @@ export class LocalStore implements Disposable {
    * settles after housekeeping (quarantine). Never rejects.
    */
   useIdentity(identity: StoreIdentity | undefined): Promise<void> {
-    if (sameIdentity(identity, this.ident) && this.ns !== undefined) return Promise.resolve();
+    if (sameIdentity(identity, this.ident) && this.session !== undefined) return Promise.resolve();
     this.ident = identity;
-    this.ns = identity ? namespaceFor(identity) : undefined;
-    this.projectsRecord = emptyRecord();
-    this.scoped.clear();
-    this.loading.clear();
+    this.session = identity
+      ? { ns: namespaceFor(identity), projects: emptyRecord(), scoped: new Map(), loading: new Map() }
+      : undefined;
     let housekeeping: Promise<void> = Promise.resolve();
-    if (this.ns) housekeeping = this.loadProjects(this.ns);
+    if (this.session) housekeeping = this.loadProjects(this.session);
     this.changes.fire({ kind: 'projects', projectId: undefined, reason: 'identity' });
     return housekeeping;
   }
@@ -226,38 +235,38 @@ export class LocalStore implements Disposable {
     await this.flush();
     const identity = this.ident;
     this.ident = undefined;
-    this.ns = undefined;
+    this.session = undefined;
     await this.useIdentity(identity);
   }
 
   // ---------------------------------------------------------------- reads
 
   projects(): readonly Project[] {
-    return this.projectsRecord.items;
+    return this.session?.projects.items ?? [];
   }
 
   project(projectId: string): Project | undefined {
-    return this.projectsRecord.items.find((p) => p.$id === projectId);
+    return this.projects().find((p) => p.$id === projectId);
   }
 
   /** Cached messages of a project, or undefined when not loaded yet. */
   messages(projectId: string): readonly Message[] | undefined {
-    return this.cached('messages', projectId)?.items as Message[] | undefined;
+    return this.cached(this.session, 'messages', projectId)?.items as Message[] | undefined;
   }
 
   /** Cached files of a project, or undefined when not loaded yet. */
   files(projectId: string): readonly ProjectFile[] | undefined {
-    return this.cached('files', projectId)?.items as ProjectFile[] | undefined;
+    return this.cached(this.session, 'files', projectId)?.items as ProjectFile[] | undefined;
   }
 
   async loadMessages(projectId: string): Promise<readonly Message[]> {
-    if (!this.ns) return [];
-    return (await this.ensureLoaded(this.ns, 'messages', projectId)).items as Message[];
+    if (!this.session) return [];
+    return (await this.ensureLoaded(this.session, 'messages', projectId)).items as Message[];
   }
 
   async loadFiles(projectId: string): Promise<readonly ProjectFile[]> {
-    if (!this.ns) return [];
-    return (await this.ensureLoaded(this.ns, 'files', projectId)).items as ProjectFile[];
+    if (!this.session) return [];
+    return (await this.ensureLoaded(this.session, 'files', projectId)).items as ProjectFile[];
   }
 
   /** Load a project's messages and files (both cached after). */
@@ -268,25 +277,32 @@ export class LocalStore implements Disposable {
 
   /** The sync checkpoint of a record (projects: no projectId), or null. Project records must be loaded. */
   checkpoint(kind: CollectionKind, projectId?: string): Checkpoint | null {
-    if (kind === 'projects') return this.projectsRecord.checkpoint;
-    return this.cached(kind, projectId ?? '')?.checkpoint ?? null;
+    if (kind === 'projects') return this.session?.projects.checkpoint ?? null;
+    return this.cached(this.session, kind, projectId ?? '')?.checkpoint ?? null;
   }
 
-  /** Like checkpoint(), loading the project's record first when needed (what a sync round should use). */
+  /**
+   * Like checkpoint(), loading the project's record first when needed (what a sync round should use).
+   * The answer is the checkpoint of the account that was active when this was called.
+   */
   async loadCheckpoint(kind: CollectionKind, projectId?: string): Promise<Checkpoint | null> {
-    if (kind !== 'projects' && this.ns && projectId) await this.ensureLoaded(this.ns, kind, projectId);
-    return this.checkpoint(kind, projectId);
+    const session = this.session;
+    if (!session) return null;
+    if (kind === 'projects') return session.projects.checkpoint;
+    if (!projectId) return null;
+    return (await this.ensureLoaded(session, kind, projectId)).checkpoint;
   }
 
   lastSync(kind: CollectionKind, projectId?: string): string | null {
-    if (kind === 'projects') return this.projectsRecord.lastSync;
-    return this.cached(kind, projectId ?? '')?.lastSync ?? null;
+    if (kind === 'projects') return this.session?.projects.lastSync ?? null;
+    return this.cached(this.session, kind, projectId ?? '')?.lastSync ?? null;
   }
 
   /** Project ids whose messages or files are loaded in memory. */
   loadedProjects(kind: ProjectScopedKind): string[] {
     const suffix = `|${kind}`;
-    return [...this.scoped.keys()].filter((k) => k.endsWith(suffix)).map((k) => k.slice(0, -suffix.length));
+    const keys = this.session ? [...this.session.scoped.keys()] : [];
+    return keys.filter((k) => k.endsWith(suffix)).map((k) => k.slice(0, -suffix.length));
   }
 
   // ---------------------------------------------------------------- writes
@@ -324,10 +340,15 @@ export class LocalStore implements Disposable {
    * The general atomic write: upserts, removals and the checkpoint of one
    * record land together or not at all. Invalid documents are dropped and
    * logged (server data); a document of another project is an InvalidError.
+   *
+   * A write belongs to the account active when it was made: if the account
+   * changes before the write has read its record, it rejects with a
+   * StorageError; if it changes after, the write still lands in that
+   * account's own record, and only the shown data moves on.
    */
   apply<K extends CollectionKind>(kind: K, projectId: string | undefined, edit: RecordEdit<DocOf[K]>): Promise<void> {
-    const ns = this.ns;
-    if (!ns) return Promise.reject(new StorageError('No CodeCraft account is active, so there is nowhere to store this'));
+    const session = this.session;
+    if (!session) return Promise.reject(new StorageError('No CodeCraft account is active, so there is nowhere to store this'));
     if (kind !== 'projects' && !projectId) return Promise.reject(new InvalidError(`Writing ${kind} needs a projectId`));
     const scope = kind === 'projects' ? undefined : projectId;
     const upserts: DocOf[K][] = [];
@@ -343,15 +364,21 @@ export class LocalStore implements Disposable {
       }
       upserts.push(r.data);
     }
-    const key = this.recordKey(ns, kind, scope);
+    const key = this.recordKey(session.ns, kind, scope);
+    const switched = () => new StorageError('The account changed before the change could be saved');
     return this.enqueue(key, async () => {
-      if (this.ns !== ns) throw new StorageError('The account changed before the change could be saved');
-      const current = (kind === 'projects' ? this.projectsRecord : await this.ensureLoaded(ns, kind, scope!)) as StoreRecord<DocOf[K]>;
+      if (this.session !== session) throw switched();
+      const current = (kind === 'projects' ? session.projects : await this.ensureLoaded(session, kind, scope!)) as StoreRecord<DocOf[K]>;
+      // Loading took time: the record in hand is this account's, but it is no longer the one shown.
+      if (this.session !== session) throw switched();
       const next = this.edited(kind, current, upserts, edit);
       if (!next) return;
-      await this.persist(ns, kind, scope, next);
-      if (this.ns !== ns) return;
-      this.commit(kind, scope, next);
+      await this.persist(session.ns, kind, scope, next);
+      this.commit(session, kind, scope, next);
+      // Switched away and back meanwhile: `next` is what this account's record now holds on disk.
+      const shown = this.session;
+      if (!shown || shown.ns !== session.ns) return;
+      if (shown !== session) this.commit(shown, kind, scope, next);
       this.changes.fire({ kind, projectId: scope, reason: 'write' });
     });
   }
@@ -420,13 +447,14 @@ export class LocalStore implements Disposable {
     return `${projectId}|${kind}`;
   }
 
-  private cached(kind: ProjectScopedKind, projectId: string): StoreRecord<Doc> | undefined {
-    return this.scoped.get(this.cacheKey(kind, projectId)) as StoreRecord<Doc> | undefined;
+  private cached(session: Session | undefined, kind: ProjectScopedKind, projectId: string): StoreRecord<Doc> | undefined {
+    return session?.scoped.get(this.cacheKey(kind, projectId)) as StoreRecord<Doc> | undefined;
   }
 
-  private commit(kind: CollectionKind, projectId: string | undefined, record: StoreRecord<Doc>): void {
-    if (kind === 'projects') this.projectsRecord = record as StoreRecord<Project>;
-    else this.scoped.set(this.cacheKey(kind, projectId!), record as StoreRecord<Message>);
+  /** Into the session's own caches: a session that is no longer shown just drops it later. */
+  private commit(session: Session, kind: CollectionKind, projectId: string | undefined, record: StoreRecord<Doc>): void {
+    if (kind === 'projects') session.projects = record as StoreRecord<Project>;
+    else session.scoped.set(this.cacheKey(kind, projectId!), record as StoreRecord<Message>);
   }
 
   private async persist(ns: string, kind: CollectionKind, projectId: string | undefined, record: StoreRecord<Doc>): Promise<void> {
@@ -461,7 +489,8 @@ export class LocalStore implements Disposable {
     return run;
   }
 
-  private loadProjects(ns: string): Promise<void> {
+  private loadProjects(session: Session): Promise<void> {
+    const ns = session.ns;
     const key = this.recordKey(ns, 'projects', undefined);
     let value: unknown;
     try {
@@ -480,7 +509,7 @@ export class LocalStore implements Disposable {
       // Through the record's queue, so a write made meanwhile is not wiped by the clean-up.
       return this.enqueue(key, async () => {
         const saved = await this.quarantineValue(ns, RECORD_NAMES.projects, result.reason, value);
-        if (!saved || this.ns !== ns || this.state.get<unknown>(key) === undefined) return;
+        if (!saved || this.session !== session || this.state.get<unknown>(key) === undefined) return;
         try {
           await this.state.update(key, undefined);
         } catch (e) {
@@ -488,9 +517,9 @@ export class LocalStore implements Disposable {
         }
       });
     }
-    this.projectsRecord = this.afterDecode(result.record, result.rejected);
+    session.projects = this.afterDecode(result.record, result.rejected);
     this.log.info(`Loaded ${result.record.items.length} projects from local store`);
-    return this.handleRejected(ns, 'projects', undefined, RECORD_NAMES.projects, result.rejected);
+    return this.handleRejected(session, 'projects', undefined, RECORD_NAMES.projects, result.rejected);
   }
 
   /** Items were dropped: the checkpoint goes too, so a pull brings their server copies back. */
@@ -499,7 +528,7 @@ export class LocalStore implements Disposable {
   }
 
   private async handleRejected(
-    ns: string,
+    session: Session,
     kind: CollectionKind,
     projectId: string | undefined,
     name: string,
@@ -511,14 +540,15 @@ export class LocalStore implements Disposable {
     this.log.warn(
       `Dropped ${rejected.length} invalid item(s) from ${name}${first.id ? ` (first: ${first.id})` : ''}: ${first.reason}`,
     );
+    const ns = session.ns;
     const saved = await this.quarantineValue(ns, name, `${rejected.length} invalid item(s)`, { items: rejected });
-    if (!saved || this.ns !== ns) return;
+    if (!saved || this.session !== session) return;
     // Rewrite the record without the bad items (and without its checkpoint). Not awaited:
     // this may run inside a write of the same record, which must finish first.
     this.track(
       this.enqueue(this.recordKey(ns, kind, projectId), async () => {
-        if (this.ns !== ns) return;
-        const current = kind === 'projects' ? this.projectsRecord : this.cached(kind, projectId!);
+        if (this.session !== session) return;
+        const current = kind === 'projects' ? session.projects : this.cached(session, kind, projectId!);
         if (current) await this.persist(ns, kind, projectId, current);
       }).catch(() => undefined), // logged by persist; the next load repeats the clean-up
     );
@@ -531,26 +561,31 @@ export class LocalStore implements Disposable {
     void p.finally(() => this.pending.delete(p));
   }
 
-  private ensureLoaded(ns: string, kind: ProjectScopedKind, projectId: string): Promise<StoreRecord<Doc>> {
-    const cached = this.cached(kind, projectId);
+  /** The session's record of a project (from its cache, or loaded from its namespace). */
+  private ensureLoaded(session: Session, kind: ProjectScopedKind, projectId: string): Promise<StoreRecord<Doc>> {
+    const cached = this.cached(session, kind, projectId);
     if (cached) return Promise.resolve(cached);
     const key = this.cacheKey(kind, projectId);
-    let p = this.loading.get(key);
+    let p = session.loading.get(key);
     if (!p) {
-      p = this.loadBlob(ns, kind, projectId).finally(() => {
-        if (this.loading.get(key) === p) this.loading.delete(key);
+      p = this.loadBlob(session, kind, projectId).finally(() => {
+        if (session.loading.get(key) === p) session.loading.delete(key);
       });
-      this.loading.set(key, p);
+      session.loading.set(key, p);
     }
     return p;
   }
 
-  private async loadBlob(ns: string, kind: ProjectScopedKind, projectId: string): Promise<StoreRecord<Doc>> {
+  private async loadBlob(session: Session, kind: ProjectScopedKind, projectId: string): Promise<StoreRecord<Doc>> {
+    const ns = session.ns;
     const path = this.blobPath(ns, kind, projectId);
     const name = path.slice(ns.length + 1);
+    // The first record to arrive wins within the session (a write may have committed meanwhile).
     const settle = (record: StoreRecord<Doc>): StoreRecord<Doc> => {
-      if (this.ns === ns && !this.cached(kind, projectId)) this.commit(kind, projectId, record);
-      return this.cached(kind, projectId) ?? record;
+      const cached = this.cached(session, kind, projectId);
+      if (cached) return cached;
+      this.commit(session, kind, projectId, record);
+      return record;
     };
     let bytes: Uint8Array | undefined;
     try {
@@ -585,8 +620,8 @@ export class LocalStore implements Disposable {
     else (result.record.items as ProjectFile[]).sort(compareFiles);
     const record = settle(this.afterDecode(result.record, result.rejected));
     this.log.info(`Loaded ${record.items.length} ${kind} of project ${projectId} from local store`);
-    if (this.ns === ns) this.changes.fire({ kind, projectId, reason: 'load' });
-    await this.handleRejected(ns, kind, projectId, name, result.rejected);
+    if (this.session === session) this.changes.fire({ kind, projectId, reason: 'load' });
+    await this.handleRejected(session, kind, projectId, name, result.rejected);
     return record;
   }
 
