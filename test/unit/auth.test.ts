@@ -18,7 +18,19 @@ describe('endpoint validation', () => {
   });
 
   it('refuses http:// except on loopback, with a clear InvalidError', () => {
-    for (const bad of ['http://cloud.appwrite.io/v1', 'http://192.168.1.2/v1', 'http://10.0.0.1/v1', 'http://128.0.0.1/v1', 'http://localhost.evil.com/v1', 'http://[::2]/v1']) {
+    for (const bad of [
+      'http://cloud.appwrite.io/v1',
+      'http://192.168.1.2/v1',
+      'http://10.0.0.1/v1',
+      'http://128.0.0.1/v1',
+      'http://localhost.evil.com/v1',
+      'http://[::2]/v1',
+      // *.localhost goes through ordinary DNS in Node: it may point anywhere
+      'http://evil.localhost/v1',
+      'http://app.localhost:8080/v1',
+      'http://localhost./v1',
+      'http://[::ffff:10.0.0.1]/v1',
+    ]) {
       assert.throws(() => normaliseEndpoint(bad), (e: unknown) => e instanceof InvalidError && /Refusing plain http/.test(e.message), bad);
     }
   });
@@ -30,10 +42,10 @@ describe('endpoint validation', () => {
   });
 
   it('knows loopback hosts', () => {
-    for (const h of ['localhost', 'LOCALHOST', 'app.localhost', '127.0.0.1', '127.255.10.2', '::1', '[::1]', '[::ffff:7f00:1]']) {
+    for (const h of ['localhost', 'LOCALHOST', '127.0.0.1', '127.255.10.2', '::1', '[::1]', '[::ffff:7f00:1]', new URL('http://[::ffff:127.0.0.1]/').hostname]) {
       assert.ok(isLoopbackHost(h), h);
     }
-    for (const h of ['128.0.0.1', '127.0.0.256', '0.0.0.0', '::2', 'example.com', 'localhost.example.com', '1127.0.0.1']) {
+    for (const h of ['128.0.0.1', '127.0.0.256', '0.0.0.0', '::2', 'example.com', 'localhost.example.com', '1127.0.0.1', 'app.localhost', 'evil.localhost', 'localhost.', '::ffff:a00:1']) {
       assert.ok(!isLoopbackHost(h), h);
     }
   });

@@ -37,10 +37,14 @@ export function collectionId(config: Pick<AppwriteConfig, 'collections'>, kind: 
   return collectionIds(config)[kind];
 }
 
-/** 127.0.0.0/8, ::1 and localhost: the only hosts plain http:// may talk to. */
+/**
+ * 127.0.0.0/8, ::1 (also IPv4-mapped) and exactly `localhost`: the only hosts
+ * plain http:// may talk to. Not `*.localhost`: Node resolves such names
+ * through ordinary DNS, so they may point anywhere.
+ */
 export function isLoopbackHost(hostname: string): boolean {
   const h = hostname.toLowerCase().replace(/^\[|\]$/g, '');
-  if (h === 'localhost' || h.endsWith('.localhost')) return true;
+  if (h === 'localhost') return true;
   if (h === '::1' || h === '0:0:0:0:0:0:0:1') return true;
   const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(h);
   if (v4) return Number(v4[1]) === 127 && v4.slice(1).every((p) => Number(p) <= 255);
