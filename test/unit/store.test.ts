@@ -360,7 +360,10 @@ describe('LocalStore', () => {
       ['a string', 'garbage', /string, not an object/],
       ['null', null, /null/],
       ['an array', [project('p1')], /array/],
-      ['an unknown version', { version: 99, items: [], lastSync: null, checkpoint: null }, /unknown record version 99/],
+      ['version 0', { version: 0, items: [], lastSync: null, checkpoint: null }, /unknown record version 0/],
+      ['a negative version', { version: -2, items: [], lastSync: null, checkpoint: null }, /unknown record version -2/],
+      ['a fractional version', { version: 1.5, items: [], lastSync: null, checkpoint: null }, /unknown record version 1.5/],
+      ['a version that is a string', { version: '2', items: [], lastSync: null, checkpoint: null }, /unknown record version "2"/],
       ['items not an array', { version: 1, items: { p1: project('p1') }, lastSync: null, checkpoint: null }, /no items array/],
       ['a malformed checkpoint', { version: 1, items: [project('p1')], lastSync: null, checkpoint: { id: 5 } }, /checkpoint/],
       ['lastSync of the wrong type', { version: 1, items: [], lastSync: 17, checkpoint: null }, /lastSync/],
@@ -380,6 +383,43 @@ describe('LocalStore', () => {
         assert.ok(logger.lines.some((l) => l.startsWith('warn Quarantined codeCraft_projects')));
       });
     }
+
+    it('leaves a projects record of a newer format alone, shows nothing and refuses to overwrite it', async () => {
+      const newer = { version: 2, items: [{ id: 'p1', shape: 'of the future' }], lastSync: null, checkpoint: null, extra: true };
+      const { state, blobs, store, logger } = await opened(new MemoryMemento({ [PROJECTS_KEY]: newer }));
+      assert.deepEqual(store.projects(), []);
+      assert.equal(store.stats.quarantined, 0);
+      assert.deepEqual(quarantined(blobs), []);
+      assert.deepEqual(state.get(PROJECTS_KEY), newer, 'kept as it was for the newer version');
+      assert.ok(logger.lines.some((l) => l.startsWith('warn') && /newer version of CodeCraft; showing nothing until you update/.test(l)));
+      const updates = state.updates;
+      await assert.rejects(store.setProjects([project('p1')], null), (e: unknown) => e instanceof StorageError && /newer version/.test(e.message));
+      await assert.rejects(store.insert('projects', project('p2')), StorageError);
+      assert.equal(state.updates, updates, 'nothing written');
+      assert.deepEqual(state.get(PROJECTS_KEY), newer);
+      assert.deepEqual(store.projects(), []);
+    });
+
+    it('leaves a messages or files blob of a newer format alone, shows nothing and refuses to overwrite it', async () => {
+      const { blobs } = await opened();
+      const newer = JSON.stringify({ version: 3, items: [{ $id: 'f1', projectId: 'p1', path: 'a', type: 'file' }] });
+      putBlob(blobs, `${NS}/p1.files.json`, newer);
+      putBlob(blobs, `${NS}/p2.files.json`, { version: 1, items: [file('f2', 'p2', 'b.ts')], lastSync: null, checkpoint: null });
+      const { store, logger } = await opened(undefined, blobs);
+      assert.deepEqual(await store.loadFiles('p1'), []);
+      assert.equal(store.checkpoint('files', 'p1'), null);
+      assert.equal(store.stats.quarantined, 0);
+      assert.deepEqual(quarantined(blobs), []);
+      assert.ok(logger.lines.some((l) => l.startsWith('warn') && l.includes('p1.files.json') && /newer version of CodeCraft/.test(l)));
+      await assert.rejects(store.insert('files', file('f9', 'p1', 'c.ts')), (e: unknown) => e instanceof StorageError && /newer version/.test(e.message));
+      await assert.rejects(store.setItems('files', 'p1', [], cp('x')), StorageError);
+      await store.flush();
+      assert.equal(blobs.text(`${NS}/p1.files.json`), newer, 'the newer record is untouched');
+      assert.deepEqual(store.files('p1'), []);
+      // Other projects of the same account are unaffected.
+      await store.insert('files', file('f3', 'p2', 'c.ts'));
+      assert.deepEqual((await store.loadFiles('p2')).map((f) => f.$id), ['f2', 'f3']);
+    });
 
     it('a huge junk value in state is quarantined and loading completes', async () => {
       const junk = 'x'.repeat(5_000_000);
@@ -444,7 +484,7 @@ describe('LocalStore', () => {
     it('quarantines a blob that is not UTF-8, or has an unknown version', async () => {
       const { blobs } = await opened();
       blobs.files.set(`${NS}/p1.files.json`, new Uint8Array([0xff, 0xfe, 0x00, 0x7b]));
-      putBlob(blobs, `${NS}/p2.files.json`, { version: 2, items: [] });
+      putBlob(blobs, `${NS}/p2.files.json`, { version: 'two', items: [] });
       const { store } = await opened(undefined, blobs);
       assert.deepEqual(await store.loadFiles('p1'), []);
       assert.deepEqual(await store.loadFiles('p2'), []);

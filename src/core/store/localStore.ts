@@ -99,6 +99,8 @@ interface Session {
   /** Loaded messages and files records, by `<projectId>|<kind>`. */
   readonly scoped: Map<string, StoreRecord<Message> | StoreRecord<ProjectFile>>;
   readonly loading: Map<string, Promise<StoreRecord<Doc>>>;
+  /** Record keys written by a newer format version: shown empty, never overwritten. */
+  readonly readOnly: Set<string>;
 }
 
 class Emitter<T> {
@@ -217,7 +219,7 @@ export class LocalStore implements Disposable {
     if (sameIdentity(identity, this.ident) && this.session !== undefined) return Promise.resolve();
     this.ident = identity;
     this.session = identity
-      ? { ns: namespaceFor(identity), projects: emptyRecord(), scoped: new Map(), loading: new Map() }
+      ? { ns: namespaceFor(identity), projects: emptyRecord(), scoped: new Map(), loading: new Map(), readOnly: new Set<string>() }
       : undefined;
     let housekeeping: Promise<void> = Promise.resolve();
     if (this.session) housekeeping = this.loadProjects(this.session);
@@ -371,6 +373,10 @@ export class LocalStore implements Disposable {
       const current = (kind === 'projects' ? session.projects : await this.ensureLoaded(session, kind, scope!)) as StoreRecord<DocOf[K]>;
       // Loading took time: the record in hand is this account's, but it is no longer the one shown.
       if (this.session !== session) throw switched();
+      if (session.readOnly.has(key)) {
+        const what = `${kind}${scope === undefined ? '' : ` of project ${scope}`}`;
+        throw new StorageError(`The stored ${what} were saved by a newer version of CodeCraft; update CodeCraft to change them (nothing was overwritten)`);
+      }
       const next = this.edited(kind, current, upserts, edit);
       if (!next) return;
       await this.persist(session.ns, kind, scope, next);
@@ -504,6 +510,10 @@ export class LocalStore implements Disposable {
       return Promise.resolve();
     }
     const result = decodeRecord(value, schemaFor('projects'));
+    if (!result.ok && result.newerVersion !== undefined) {
+      this.keepNewer(session, key, RECORD_NAMES.projects, result.newerVersion);
+      return Promise.resolve();
+    }
     if (!result.ok) {
       this.log.warn(`Quarantined ${RECORD_NAMES.projects}: ${result.reason}; its projects will be pulled again`);
       // Through the record's queue, so a write made meanwhile is not wiped by the clean-up.
@@ -612,6 +622,10 @@ export class LocalStore implements Disposable {
     const belongs = (item: Message | ProjectFile) =>
       item.projectId === projectId ? undefined : `belongs to project ${item.projectId}, not ${projectId}`;
     const result = decodeRecord<Doc>(value, schemaFor(kind) as never, belongs as never);
+    if (!result.ok && result.newerVersion !== undefined) {
+      this.keepNewer(session, path, name, result.newerVersion);
+      return settle(emptyRecord());
+    }
     if (!result.ok) {
       await this.quarantineBlob(ns, path, name, result.reason);
       return settle(emptyRecord());
@@ -623,6 +637,16 @@ export class LocalStore implements Disposable {
     if (this.session === session) this.changes.fire({ kind, projectId, reason: 'load' });
     await this.handleRejected(session, kind, projectId, name, result.rejected);
     return record;
+  }
+
+  /**
+   * A record of a newer format (a newer release, perhaps in another window,
+   * wrote it): not corrupt, so it stays as it is on disk, shows as empty here,
+   * and writes to it are refused rather than overwriting it.
+   */
+  private keepNewer(session: Session, key: string, name: string, version: number): void {
+    session.readOnly.add(key);
+    this.log.warn(`${name} (record version ${version}) was written by a newer version of CodeCraft; showing nothing until you update`);
   }
 
   private quarantinePath(ns: string, name: string): string {

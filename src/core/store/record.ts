@@ -28,7 +28,15 @@ export interface RejectedItem {
 
 export type DecodeResult<T> =
   | { ok: true; record: StoreRecord<T>; rejected: RejectedItem[]; duplicates: number }
-  | { ok: false; reason: string };
+  /** `newerVersion`: written by a newer CodeCraft; not corrupt, so it must be left as it is. */
+  | { ok: false; reason: string; newerVersion?: number };
+
+/** The format version of a stored value when it is a newer one than this code reads, else undefined. */
+export function newerRecordVersion(value: unknown): number | undefined {
+  if (!isPlainObject(value)) return undefined;
+  const v = value.version;
+  return typeof v === 'number' && Number.isSafeInteger(v) && v > RECORD_VERSION ? v : undefined;
+}
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -38,7 +46,9 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
  * Check a stored value. The whole record fails on a wrong shape, an unknown
  * version or a bad checkpoint; single bad items are rejected while the good
  * ones load. A record without `version` is the web app's original shape and
- * is read as version 1 without a checkpoint.
+ * is read as version 1 without a checkpoint. A positive integer version above
+ * RECORD_VERSION fails with `newerVersion` set: a newer release wrote it, and
+ * the caller must leave it alone rather than treat it as corrupt.
  */
 export function decodeRecord<T extends { $id: string; $updatedAt?: string | undefined }>(
   value: unknown,
@@ -47,6 +57,8 @@ export function decodeRecord<T extends { $id: string; $updatedAt?: string | unde
 ): DecodeResult<T> {
   if (!isPlainObject(value)) return { ok: false, reason: `record is ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}, not an object` };
   const legacy = !('version' in value);
+  const newer = newerRecordVersion(value);
+  if (newer !== undefined) return { ok: false, reason: `record version ${newer} is newer than this release reads (${RECORD_VERSION})`, newerVersion: newer };
   if (!legacy && value.version !== RECORD_VERSION) return { ok: false, reason: `unknown record version ${JSON.stringify(value.version)?.slice(0, 40)}` };
   if (!Array.isArray(value.items)) return { ok: false, reason: 'record has no items array' };
   const lastSync = value.lastSync ?? null;
