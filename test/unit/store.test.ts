@@ -66,6 +66,11 @@ async function opened(state?: MemoryMemento, blobs?: MemoryBlobStore, opts?: { m
   return h;
 }
 
+/** Where a project's messages or files live. */
+function blobOf(projectId: string, kind: 'messages' | 'files'): string {
+  return `${NS}/${safeFileName(projectId)}.${kind}.json`;
+}
+
 function putBlob(blobs: MemoryBlobStore, path: string, value: unknown): void {
   blobs.files.set(path, new TextEncoder().encode(typeof value === 'string' ? value : JSON.stringify(value)));
 }
@@ -180,11 +185,11 @@ describe('LocalStore', () => {
       const { blobs, store } = await opened();
       await store.setItems('messages', 'p1', [message('m2', 'p1', 2), message('m1', 'p1', 1)], cp('m2'));
       await store.setItems('files', 'p1', [file('f1', 'p1', 'src/b.ts'), file('f2', 'p1', 'src/a.ts')], cp('f2'));
-      const record = JSON.parse(blobs.text(`${NS}/p1.messages.json`)!);
+      const record = JSON.parse(blobs.text(blobOf('p1', 'messages'))!);
       assert.equal(record.version, 1);
       assert.deepEqual(record.checkpoint, cp('m2'));
       assert.deepEqual(record.items.map((m: Message) => m.$id), ['m1', 'm2'], 'messages ordered by sequence');
-      assert.ok(blobs.files.has(`${NS}/p1.files.json`));
+      assert.ok(blobs.files.has(blobOf('p1', 'files')));
 
       const fresh = await opened(undefined, blobs);
       blobs.calls.length = 0;
@@ -205,7 +210,7 @@ describe('LocalStore', () => {
 
     it('concurrent loads of one project read the blob once', async () => {
       const { blobs } = await opened();
-      putBlob(blobs, `${NS}/p1.files.json`, { version: 1, items: [file('f1', 'p1', 'a')], lastSync: null, checkpoint: null });
+      putBlob(blobs, blobOf('p1', 'files'), { version: 1, items: [file('f1', 'p1', 'a')], lastSync: null, checkpoint: null });
       const { store } = await opened(undefined, blobs);
       blobs.calls.length = 0;
       const [a, b] = await Promise.all([store.loadFiles('p1'), store.loadFiles('p1')]);
@@ -214,13 +219,47 @@ describe('LocalStore', () => {
     });
 
     it('sanitises project ids for file names without collisions', async () => {
-      assert.equal(safeFileName('64f1a2b3c4d5e6f7a8b9'), '64f1a2b3c4d5e6f7a8b9');
+      assert.match(safeFileName('64f1a2b3c4d5e6f7a8b9'), /^64f1a2b3c4d5e6f7a8b9-[0-9a-f]{16}$/, 'readable prefix, hash suffix');
+      assert.equal(safeFileName('64f1a2b3c4d5e6f7a8b9'), safeFileName('64f1a2b3c4d5e6f7a8b9'), 'stable');
       assert.notEqual(safeFileName('../x'), safeFileName('.._x'));
-      assert.match(safeFileName('../x'), /^[A-Za-z0-9_~-]+$/);
+      assert.match(safeFileName('../x'), /^[a-z0-9_-]+$/);
+      assert.ok(safeFileName('x'.repeat(255)).length <= 80, 'long ids make short names');
       const { blobs, store } = await opened();
       await store.insert('files', file('f1', '../evil', 'a.ts'));
       assert.ok([...blobs.files.keys()].every((k) => !k.includes('..') && k.startsWith(`${NS}/`)));
       assert.equal((await store.loadFiles('../evil')).length, 1);
+    });
+
+    it('ids differing only in case never share a file on a case-insensitive file system', async () => {
+      const ids = ['abc', 'ABC', 'Abc', 'aBc', '64f1A2b3', '64f1a2b3'];
+      const names = ids.map((id) => safeFileName(id).toLowerCase());
+      assert.equal(new Set(names).size, ids.length, names.join(', '));
+      const { blobs, store } = await opened();
+      await store.insert('files', file('f1', 'abc', 'lower.ts'));
+      await store.insert('files', file('f2', 'ABC', 'upper.ts'));
+      const paths = [...blobs.files.keys()].filter((k) => k.endsWith('.files.json')).map((k) => k.toLowerCase());
+      assert.equal(new Set(paths).size, 2);
+      const { store: fresh } = await opened(undefined, blobs);
+      assert.deepEqual((await fresh.loadFiles('abc')).map((f) => f.path), ['lower.ts']);
+      assert.deepEqual((await fresh.loadFiles('ABC')).map((f) => f.path), ['upper.ts']);
+    });
+
+    it('file names are never a Windows device name', () => {
+      const devices = ['CON', 'PRN', 'AUX', 'NUL', 'COM1', 'COM9', 'LPT1', 'LPT9', 'CONIN$', 'CONOUT$'];
+      for (const id of [...devices, ...devices.map((d) => d.toLowerCase()), 'con.txt', 'nul ']) {
+        const stem = safeFileName(id).split('.')[0]!.replace(/[ .]+$/, '').toUpperCase();
+        assert.ok(!devices.includes(stem), `${id} → ${safeFileName(id)}`);
+        assert.match(safeFileName(id), /^[a-z0-9_-]+$/);
+      }
+    });
+
+    it('an id of only unusual characters still gets a usable name', async () => {
+      assert.match(safeFileName('   '), /^[a-z0-9_-]+$/);
+      assert.notEqual(safeFileName('é'), safeFileName('è'));
+      const { store } = await opened();
+      await store.insert('files', file('f1', 'é', 'a.ts'));
+      await store.insert('files', file('f2', 'è', 'b.ts'));
+      assert.deepEqual((await store.loadFiles('é')).map((f) => f.$id), ['f1']);
     });
   });
 
@@ -270,7 +309,7 @@ describe('LocalStore', () => {
 
     it('a write to a project not opened yet loads its record first and keeps what was there', async () => {
       const { blobs } = await opened();
-      putBlob(blobs, `${NS}/p1.files.json`, { version: 1, items: [file('f1', 'p1', 'a.ts')], lastSync: null, checkpoint: cp('f1') });
+      putBlob(blobs, blobOf('p1', 'files'), { version: 1, items: [file('f1', 'p1', 'a.ts')], lastSync: null, checkpoint: cp('f1') });
       const { store } = await opened(undefined, blobs);
       await store.insert('files', file('f2', 'p1', 'b.ts'));
       assert.deepEqual(store.files('p1')!.map((f) => f.$id), ['f1', 'f2']);
@@ -333,7 +372,7 @@ describe('LocalStore', () => {
     it('a failed blob write leaves the messages and their checkpoint as they were', async () => {
       const { blobs, store } = await opened();
       await store.setItems('messages', 'p1', [message('a', 'p1', 1)], cp('a'));
-      blobs.fail('write', new Error('EIO'), `${NS}/p1.messages.json`);
+      blobs.fail('write', new Error('EIO'), blobOf('p1', 'messages'));
       await assert.rejects(store.setItems('messages', 'p1', [message('a', 'p1', 1), message('b', 'p1', 2)], cp('b')), StorageError);
       assert.deepEqual(store.messages('p1')!.map((m) => m.$id), ['a']);
       assert.deepEqual(store.checkpoint('messages', 'p1'), cp('a'));
@@ -351,7 +390,7 @@ describe('LocalStore', () => {
         return true;
       });
       assert.deepEqual(store.files('p1')!.map((f) => f.$id), ['f1']);
-      assert.deepEqual(JSON.parse(blobs.text(`${NS}/p1.files.json`)!).items.map((f: ProjectFile) => f.$id), ['f1']);
+      assert.deepEqual(JSON.parse(blobs.text(blobOf('p1', 'files'))!).items.map((f: ProjectFile) => f.$id), ['f1']);
     });
   });
 
@@ -403,18 +442,18 @@ describe('LocalStore', () => {
     it('leaves a messages or files blob of a newer format alone, shows nothing and refuses to overwrite it', async () => {
       const { blobs } = await opened();
       const newer = JSON.stringify({ version: 3, items: [{ $id: 'f1', projectId: 'p1', path: 'a', type: 'file' }] });
-      putBlob(blobs, `${NS}/p1.files.json`, newer);
-      putBlob(blobs, `${NS}/p2.files.json`, { version: 1, items: [file('f2', 'p2', 'b.ts')], lastSync: null, checkpoint: null });
+      putBlob(blobs, blobOf('p1', 'files'), newer);
+      putBlob(blobs, blobOf('p2', 'files'), { version: 1, items: [file('f2', 'p2', 'b.ts')], lastSync: null, checkpoint: null });
       const { store, logger } = await opened(undefined, blobs);
       assert.deepEqual(await store.loadFiles('p1'), []);
       assert.equal(store.checkpoint('files', 'p1'), null);
       assert.equal(store.stats.quarantined, 0);
       assert.deepEqual(quarantined(blobs), []);
-      assert.ok(logger.lines.some((l) => l.startsWith('warn') && l.includes('p1.files.json') && /newer version of CodeCraft/.test(l)));
+      assert.ok(logger.lines.some((l) => l.startsWith('warn') && l.includes(`${safeFileName('p1')}.files.json`) && /newer version of CodeCraft/.test(l)));
       await assert.rejects(store.insert('files', file('f9', 'p1', 'c.ts')), (e: unknown) => e instanceof StorageError && /newer version/.test(e.message));
       await assert.rejects(store.setItems('files', 'p1', [], cp('x')), StorageError);
       await store.flush();
-      assert.equal(blobs.text(`${NS}/p1.files.json`), newer, 'the newer record is untouched');
+      assert.equal(blobs.text(blobOf('p1', 'files')), newer, 'the newer record is untouched');
       assert.deepEqual(store.files('p1'), []);
       // Other projects of the same account are unaffected.
       await store.insert('files', file('f3', 'p2', 'c.ts'));
@@ -468,23 +507,23 @@ describe('LocalStore', () => {
     it('quarantines a truncated blob (raw bytes kept) and the project loads empty with no checkpoint', async () => {
       const { blobs } = await opened();
       const raw = JSON.stringify({ version: 1, items: [message('a', 'p1', 1)], lastSync: null, checkpoint: cp('a') }).slice(0, 40);
-      putBlob(blobs, `${NS}/p1.messages.json`, raw);
+      putBlob(blobs, blobOf('p1', 'messages'), raw);
       const { store, logger } = await opened(undefined, blobs);
       assert.deepEqual(await store.loadMessages('p1'), []);
       assert.equal(store.checkpoint('messages', 'p1'), null);
       assert.equal(store.stats.quarantined, 1);
-      assert.ok(!blobs.files.has(`${NS}/p1.messages.json`));
+      assert.ok(!blobs.files.has(blobOf('p1', 'messages')));
       const files = quarantined(blobs);
       const rawFile = files.find((f) => !f.endsWith('.reason.json'))!;
       assert.equal(blobs.text(rawFile), raw, 'raw bytes preserved');
       assert.match(JSON.parse(blobs.text(files.find((f) => f.endsWith('.reason.json'))!)!).reason, /not valid JSON/);
-      assert.ok(logger.lines.some((l) => l.startsWith('warn Quarantined p1.messages.json')));
+      assert.ok(logger.lines.some((l) => l.startsWith(`warn Quarantined ${safeFileName('p1')}.messages.json`)));
     });
 
     it('quarantines a blob that is not UTF-8, or has an unknown version', async () => {
       const { blobs } = await opened();
-      blobs.files.set(`${NS}/p1.files.json`, new Uint8Array([0xff, 0xfe, 0x00, 0x7b]));
-      putBlob(blobs, `${NS}/p2.files.json`, { version: 'two', items: [] });
+      blobs.files.set(blobOf('p1', 'files'), new Uint8Array([0xff, 0xfe, 0x00, 0x7b]));
+      putBlob(blobs, blobOf('p2', 'files'), { version: 'two', items: [] });
       const { store } = await opened(undefined, blobs);
       assert.deepEqual(await store.loadFiles('p1'), []);
       assert.deepEqual(await store.loadFiles('p2'), []);
@@ -493,7 +532,7 @@ describe('LocalStore', () => {
 
     it('quarantines a 50 MB junk blob without reading it', async () => {
       const { blobs } = await opened();
-      blobs.files.set(`${NS}/p1.files.json`, new Uint8Array(50 * 1024 * 1024 + 1));
+      blobs.files.set(blobOf('p1', 'files'), new Uint8Array(50 * 1024 * 1024 + 1));
       const { store } = await opened(undefined, blobs);
       blobs.calls.length = 0;
       assert.deepEqual(await store.loadFiles('p1'), []);
@@ -504,7 +543,7 @@ describe('LocalStore', () => {
 
     it('drops items of another project or with bad fields from a blob, keeping the good ones', async () => {
       const { blobs } = await opened();
-      putBlob(blobs, `${NS}/p1.files.json`, {
+      putBlob(blobs, blobOf('p1', 'files'), {
         version: 1,
         items: [file('f1', 'p1', 'a.ts'), file('f2', 'p2', 'b.ts'), { ...file('f3', 'p1', 'c.ts'), type: 'symlink' }],
         lastSync: null,
@@ -515,16 +554,16 @@ describe('LocalStore', () => {
       assert.equal(store.checkpoint('files', 'p1'), null);
       assert.equal(store.stats.droppedItems, 2);
       await store.flush();
-      assert.deepEqual(JSON.parse(blobs.text(`${NS}/p1.files.json`)!).items.map((f: ProjectFile) => f.$id), ['f1']);
+      assert.deepEqual(JSON.parse(blobs.text(blobOf('p1', 'files'))!).items.map((f: ProjectFile) => f.$id), ['f1']);
     });
 
     it('an unreadable blob (I/O error) loads empty, is left alone and is not quarantined', async () => {
       const { blobs } = await opened();
-      putBlob(blobs, `${NS}/p1.files.json`, { version: 1, items: [], lastSync: null, checkpoint: null });
+      putBlob(blobs, blobOf('p1', 'files'), { version: 1, items: [], lastSync: null, checkpoint: null });
       blobs.fail('read', new Error('EACCES'));
       const { store, logger } = await opened(undefined, blobs);
       assert.deepEqual(await store.loadFiles('p1'), []);
-      assert.ok(blobs.files.has(`${NS}/p1.files.json`));
+      assert.ok(blobs.files.has(blobOf('p1', 'files')));
       assert.ok(logger.lines.some((l) => l.startsWith('error') && l.includes('EACCES')));
     });
 

@@ -37,13 +37,16 @@ export function sameIdentity(a: StoreIdentity | undefined, b: StoreIdentity | un
 }
 
 /**
- * A file-name-safe form of an id. Appwrite ids are already safe; anything else
- * is replaced and a hash of the original is appended so two ids never collide.
+ * A file-name-safe form of an id: a readable prefix (lower-cased, anything but
+ * letters, digits, '_' and '-' replaced, at most 40 characters) and the 64-bit
+ * FNV-1a hash of the exact id, e.g. `64f1a2b3c4d5-1f0c…`. The hash tells apart
+ * ids that differ only in case (one file on case-insensitive file systems) or
+ * in replaced characters, and the suffix keeps every name clear of Windows
+ * device names (CON, NUL, COM1…).
  */
 export function safeFileName(id: string): string {
-  if (/^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/.test(id)) return id;
-  const cleaned = id.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 64);
-  return `${cleaned}~${fnv1a64(id)}`;
+  const prefix = id.toLowerCase().replace(/[^a-z0-9_-]/g, '_').slice(0, 40);
+  return `${prefix}-${fnv1a64(id)}`;
 }
 
 /** The identity remembered at sign-in, or undefined (never throws on a bad stored value). */
