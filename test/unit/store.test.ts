@@ -460,6 +460,17 @@ describe('LocalStore', () => {
       assert.deepEqual((await store.loadFiles('p2')).map((f) => f.$id), ['f2', 'f3']);
     });
 
+    it('two windows quarantining in the same millisecond keep both copies', async () => {
+      const state = new MemoryMemento({ [PROJECTS_KEY]: 'junk from window one' });
+      const blobs = new MemoryBlobStore();
+      const one = harness(state, blobs);
+      const two = harness(state, blobs);
+      await Promise.all([one.store.useIdentity(alice), two.store.useIdentity(alice)]);
+      await Promise.all([one.store.flush(), two.store.flush()]);
+      const saved = quarantined(blobs);
+      assert.equal(saved.length, 2, saved.join(', '));
+    });
+
     it('a huge junk value in state is quarantined and loading completes', async () => {
       const junk = 'x'.repeat(5_000_000);
       const state = new MemoryMemento();

@@ -135,6 +135,12 @@ function compareFiles(a: ProjectFile, b: ProjectFile): number {
   return a.path < b.path ? -1 : a.path > b.path ? 1 : a.$id < b.$id ? -1 : a.$id > b.$id ? 1 : 0;
 }
 
+/** 64 random bits as hex: enough to tell apart names made at the same moment (not a secret). */
+function randomHex(): string {
+  const part = () => Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, '0');
+  return part() + part();
+}
+
 function describe(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
@@ -649,9 +655,14 @@ export class LocalStore implements Disposable {
     this.log.warn(`${name} (record version ${version}) was written by a newer version of CodeCraft; showing nothing until you update`);
   }
 
+  /**
+   * A fresh name in the quarantine folder. The random part keeps two windows
+   * (each with its own counter) from replacing each other's files when they
+   * quarantine in the same millisecond.
+   */
   private quarantinePath(ns: string, name: string): string {
     const stamp = new Date(this.clock.now()).toISOString().replace(/[-:.]/g, '');
-    return `${ns}/quarantine/${stamp}-${++this.quarantineSeq}-${name.replace(/\.json$/, '')}.json`;
+    return `${ns}/quarantine/${stamp}-${++this.quarantineSeq}-${randomHex()}-${name.replace(/\.json$/, '')}.json`;
   }
 
   /** Move a blob as-is into quarantine (raw bytes untouched) with a reason file beside it. */
