@@ -2,9 +2,9 @@
  * Endpoint rules and reading the session secret from a sign-in answer.
  */
 import * as assert from 'node:assert/strict';
-import { InvalidError } from '../../src/core/errors';
-import { isLoopbackHost, normaliseEndpoint, sessionSecretFrom, signIn } from '../../src/infra/appwrite/auth';
-import { json, startRecordingServer } from '../helpers/backend';
+import { InvalidError, NetworkError, ServerError, UnauthorizedError } from '../../src/core/errors';
+import { isLoopbackHost, normaliseEndpoint, restoreSession, sessionSecretFrom, signIn } from '../../src/infra/appwrite/auth';
+import { failure, json, refusedPort, startRecordingServer, type Handler, type TestServer } from '../helpers/backend';
 
 describe('endpoint validation', () => {
   it('normalises trailing slashes and adds /v1 to a bare origin', () => {
@@ -87,5 +87,59 @@ describe('session secret from the sign-in answer', () => {
 
   it('never defines a global window', () => {
     assert.equal(typeof (globalThis as { window?: unknown }).window, 'undefined');
+  });
+});
+
+describe('restoring a stored session (real HTTP server)', () => {
+  const project = 'codecraft';
+  const secret = 'stored-session-secret-0123456789';
+  let server: TestServer;
+
+  before(async () => {
+    server = await startRecordingServer();
+  });
+  after(() => server.close());
+  const restore = (handler: Handler) => {
+    server.handler = handler;
+    return restoreSession({ endpoint: server.url, project }, secret);
+  };
+  const appwrite401 = (type: string): Handler => (_r, res) => json(res, 401, { message: `Message for ${type}`, code: 401, type, version: '1.6.2' });
+
+  it('a valid session → signedIn with the account, sent as X-Appwrite-Session', async () => {
+    const r = await restore((_r, res) => json(res, 200, { $id: 'u1', email: 'a@b.c', name: 'A' }));
+    assert.deepEqual(r, { status: 'signedIn', account: { $id: 'u1', email: 'a@b.c', name: 'A' } });
+    assert.equal(server.requests.at(-1)!.headers['x-appwrite-session'], secret);
+  });
+
+  it("a 401 with Appwrite's error body → signedOut (the secret may be deleted)", async () => {
+    for (const type of ['user_unauthorized', 'general_unauthorized_scope', 'user_jwt_invalid']) {
+      const r = await restore(appwrite401(type));
+      assert.equal(r.status, 'signedOut', type);
+    }
+  });
+
+  it('a 401 from a proxy without Appwrite\'s body, or any 403, throws: the secret is kept', async () => {
+    const cases: [string, Handler][] = [
+      ['bare 401', (_r, res) => res.writeHead(401).end()],
+      ['401 HTML page', (_r, res) => res.writeHead(401, { 'content-type': 'text/html' }).end('<html><h1>401 Authorization Required</h1></html>')],
+      ['401 JSON without a type', (_r, res) => json(res, 401, { message: 'Unauthorized' })],
+      ['403 from Appwrite', (_r, res) => json(res, 403, { message: 'Forbidden', code: 403, type: 'general_access_forbidden', version: '1.6.2' })],
+      ['403 from a firewall', (_r, res) => res.writeHead(403, { 'content-type': 'text/html' }).end('<html>Request blocked</html>')],
+    ];
+    for (const [name, handler] of cases) {
+      const e = await failure(restore(handler));
+      assert.ok(e instanceof UnauthorizedError, `${name}: ${e.name}`);
+    }
+  });
+
+  it('5xx, an unreachable server and a session that cannot be sent throw too', async () => {
+    assert.ok((await failure(restore((_r, res) => json(res, 503, { message: 'down', code: 503, type: 'general_server_error' })))) instanceof ServerError);
+    const port = await refusedPort();
+    assert.ok((await failure(restoreSession({ endpoint: `http://127.0.0.1:${port}/v1`, project }, secret))) instanceof NetworkError);
+    const before = server.requests.length;
+    const bad = await failure(restoreSession({ endpoint: server.url, project }, `${secret}\nInjected: 1`));
+    assert.ok(bad instanceof InvalidError, bad.name);
+    assert.ok(!bad.message.includes(secret), bad.message);
+    assert.equal(server.requests.length, before, 'nothing was sent');
   });
 });

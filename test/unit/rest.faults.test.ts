@@ -18,11 +18,13 @@ import {
   UnauthorizedError,
 } from '../../src/core/errors';
 import { RestClient } from '../../src/infra/appwrite/rest';
+import { restoreSession, signIn, signOut } from '../../src/infra/appwrite/auth';
+import type { Logger } from '../../src/core/ports';
 import { AppwriteRemoteApi } from '../../src/infra/appwrite/remoteApi';
 import { fromAppwriteException, parseRateLimitReset, waitForRateLimitReset } from '../../src/infra/appwrite/errors';
 import { createSdkClient } from '../../src/infra/appwrite/client';
 import { Databases } from 'appwrite';
-import { json, refusedPort, startRecordingServer, TrackingClock, type TestServer, failure } from '../helpers/backend';
+import { json, refusedPort, startRecordingServer, TrackingClock, type Handler, type TestServer, failure } from '../helpers/backend';
 import { startBackend, type Backend } from '../backend/index';
 import type { Checkpoint } from '../../src/core/model';
 
@@ -232,6 +234,151 @@ describe('REST client failures map to typed core errors (real sockets)', () => {
     assert.ok(e instanceof CancelledError, e.name);
     assert.deepEqual(pages, [2, 2]);
     assert.equal(served, 2);
+  });
+});
+
+describe('no secret reaches an error message or a log line (real sockets)', () => {
+  const SECRET = '6f1d2c3b4a5968778695a4b3c2d1e0f1a2b3c4d5e6f708192a3b4c5d6e7f8091';
+  const PASSWORD = 'correct-horse-battery-staple-42';
+  let server: TestServer;
+  const logged: string[] = [];
+  const logger: Logger = {
+    trace: (m) => void logged.push(String(m)),
+    debug: (m) => void logged.push(String(m)),
+    info: (m) => void logged.push(String(m)),
+    warn: (m) => void logged.push(String(m)),
+    error: (m) => void logged.push(String(m)),
+  };
+
+  before(async () => {
+    server = await startRecordingServer();
+  });
+  beforeEach(() => {
+    server.requests.length = 0;
+    logged.length = 0;
+  });
+  after(() => server.close());
+
+  /** Everything of an error a person or a log could see: message, name, details, and the causes' messages. */
+  function visible(e: CodeCraftError): string {
+    const parts = [e.message, String(e), JSON.stringify({ ...e.details, cause: undefined })];
+    let cause = e.details.cause;
+    for (let depth = 0; cause && depth < 5; depth++) {
+      parts.push(cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause));
+      cause = (cause as { cause?: unknown }).cause;
+    }
+    return parts.join('\n');
+  }
+
+  function assertClean(e: CodeCraftError, label: string): void {
+    const text = visible(e) + '\n' + logged.join('\n');
+    assert.ok(!text.includes(SECRET), `${label}: the session secret leaked:\n${text.slice(0, 2000)}`);
+    assert.ok(!text.includes(encodeURIComponent(SECRET + '/')), `${label}: the session secret leaked (encoded)`);
+    assert.ok(!text.includes(PASSWORD), `${label}: the password leaked:\n${text.slice(0, 2000)}`);
+  }
+
+  /** A proxy's error page echoing every request header, padded to about 50 KB. */
+  const echoPage =
+    (status: number, contentType = 'text/html'): Handler =>
+    (req, res) => {
+      const echoed = Object.entries(req.headers)
+        .map(([k, v]) => `<tr><td>${k}</td><td>${v}</td></tr>`)
+        .join('\n');
+      const page = `<html><head><title>${status} Bad Gateway</title></head><body>\n<h1>${status} Bad Gateway</h1>\n<table>${echoed}</table>\n<p>${req.body}</p>\n${'<!-- padding -->'.repeat(3200)}</body></html>`;
+      res.writeHead(status, { 'content-type': contentType });
+      res.end(page);
+    };
+  /** A JSON error whose message quotes the request headers and body. */
+  const echoJson =
+    (status: number, type: string): Handler =>
+    (req, res) =>
+      json(res, status, { message: `Rejected ${req.headers['x-appwrite-session'] ?? ''} with ${req.body}`, code: status, type, version: '1.6.2' });
+
+  it('a 50 KB HTML error page becomes a short message with status, type and size only', async () => {
+    server.handler = echoPage(502);
+    const rest = new RestClient({ endpoint: server.url, project: PROJECT, session: SECRET, logger });
+    const e = await failure(rest.call({ method: 'GET', path: '/account', what: 'Get account' }));
+    assert.ok(e instanceof ServerError, e.name);
+    assert.equal(e.details.status, 502);
+    assert.match(e.message, /^Get account failed: HTTP 502 from the server \(text\/html, \d{5} bytes\)/);
+    assert.ok(Number(/(\d+) bytes/.exec(e.message)![1]) > 50_000);
+    assert.ok(e.message.length < 300, `short: ${e.message.length} characters`);
+    assert.ok(!/<|table|x-appwrite/i.test(e.message), e.message);
+    assertClean(e, 'HTML page');
+  });
+
+  it('a plain-text page starting with the secret is quoted redacted', async () => {
+    server.handler = (req, res) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`${req.headers['x-appwrite-session']}\nupstream failed`);
+    const rest = new RestClient({ endpoint: server.url, project: PROJECT, session: SECRET, logger });
+    const e = await failure(rest.call({ method: 'GET', path: '/account' }));
+    assert.ok(e instanceof ServerError);
+    assert.match(e.message, /HTTP 500 from the server \(text\/plain, \d+ bytes\)/);
+    assertClean(e, 'text page');
+  });
+
+  it('every failure path of the REST client, auth and the remote API', async () => {
+    const rest = new RestClient({ endpoint: server.url, project: PROJECT, session: SECRET, logger, timeoutMs: 300 });
+    const conn = { endpoint: server.url, project: PROJECT, timeoutMs: 300 };
+    const paths: [string, Handler | undefined, () => Promise<unknown>, string][] = [];
+    for (const [status, type] of [
+      [400, 'general_argument_invalid'],
+      [401, 'user_unauthorized'],
+      [403, 'general_access_forbidden'],
+      [404, 'document_not_found'],
+      [409, 'document_already_exists'],
+      [429, 'general_rate_limit_exceeded'],
+      [500, 'general_server_error'],
+      [503, 'general_server_error'],
+    ] as const) {
+      paths.push([`JSON ${status} echoing the request`, echoJson(status, type), () => rest.call({ method: 'POST', path: '/x', params: { secret: SECRET } }), type]);
+      paths.push([`HTML ${status} echoing the request`, echoPage(status), () => rest.call({ method: 'GET', path: '/x' }), String(status)]);
+    }
+    paths.push(['malformed JSON', (_r, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(`{"secret": "${SECRET}`), () => rest.call({ method: 'GET', path: '/x' }), 'Server']);
+    paths.push(['a hang', () => {}, () => rest.call({ method: 'GET', path: '/x' }), 'Timeout']);
+    paths.push(['a reset socket', (_r, _res, raw) => raw.socket.destroy(), () => rest.call({ method: 'GET', path: '/x' }), 'Network']);
+    paths.push(['cancelled', () => {}, () => rest.call({ method: 'GET', path: '/x', signal: AbortSignal.timeout(20) }), 'Cancelled']);
+    paths.push(['sign-in echoing the password (JSON)', echoJson(401, 'user_invalid_credentials'), () => signIn(conn, 'a@b.c', PASSWORD), 'user_invalid_credentials']);
+    paths.push(['sign-in echoing the password (HTML)', echoPage(502), () => signIn(conn, 'a@b.c', PASSWORD), '502']);
+    paths.push(['restore echoing the session (403)', echoJson(403, 'general_access_forbidden'), () => restoreSession(conn, SECRET), '403']);
+    paths.push(['restore behind a proxy page', echoPage(401), () => restoreSession(conn, SECRET), '401']);
+    paths.push(['sign-out echoing the session', echoJson(500, 'general_server_error'), () => signOut(conn, SECRET), '500']);
+    const refused = await refusedPort();
+    const dead = new RestClient({ endpoint: `http://127.0.0.1:${refused}/v1`, project: PROJECT, session: SECRET, logger });
+    paths.push(['connection refused', undefined, () => dead.call({ method: 'GET', path: '/x' }), 'ECONNREFUSED']);
+
+    for (const [label, handler, run, expected] of paths) {
+      logged.length = 0;
+      if (handler) server.handler = handler;
+      const e = await failure(run());
+      assert.ok(e.message.includes(expected) || e.kind === expected || String(e.details.status) === expected || e.details.type === expected, `${label}: ${e.message}`);
+      assertClean(e, label);
+    }
+  });
+
+  it('header values that cannot be sent → InvalidError before any request, never quoting the value', async () => {
+    server.handler = (_r, res) => json(res, 200, {});
+    const cases: [string, () => Promise<unknown>][] = [
+      ['newline in the session', () => new RestClient({ endpoint: server.url, project: PROJECT, session: `${SECRET}\nX-Injected: 1`, logger }).call({ method: 'GET', path: '/account' })],
+      ['carriage return in the session', () => new RestClient({ endpoint: server.url, project: PROJECT, session: `${SECRET}\r`, logger }).call({ method: 'GET', path: '/account' })],
+      ['NUL in the session', () => new RestClient({ endpoint: server.url, project: PROJECT, session: `${SECRET}\u0000`, logger }).call({ method: 'GET', path: '/account' })],
+      ['non-ASCII in the session', () => new RestClient({ endpoint: server.url, project: PROJECT, session: `${SECRET}é`, logger }).call({ method: 'GET', path: '/account' })],
+      ['surrounding space in the session', () => new RestClient({ endpoint: server.url, project: PROJECT, session: ` ${SECRET}`, logger }).call({ method: 'GET', path: '/account' })],
+      ['newline in a JWT header', () => new RestClient({ endpoint: server.url, project: PROJECT, logger }).call({ method: 'GET', path: '/account', headers: { 'X-Appwrite-JWT': `${SECRET}\n` } })],
+      ['newline in an API key header', () => new RestClient({ endpoint: server.url, project: PROJECT, logger }).call({ method: 'GET', path: '/account', headers: { 'X-Appwrite-Key': `${SECRET}\n` } })],
+      ['newline in the timestamp', () => new RestClient({ endpoint: server.url, project: PROJECT, session: SECRET, logger }).call({ method: 'PATCH', path: '/x', headers: { 'X-Appwrite-Timestamp': `2025-01-01T00:00:00.000+00:00\n${SECRET}` } })],
+      ['restore with a session that cannot be sent', () => restoreSession({ endpoint: server.url, project: PROJECT }, `${SECRET}\n`)],
+      ['sign-out with a session that cannot be sent', () => signOut({ endpoint: server.url, project: PROJECT }, `${SECRET}\n`)],
+      ['the remote API with a session that cannot be sent', () => AppwriteRemoteApi.create({ endpoint: server.url, project: PROJECT, databaseId: 'db', session: `${SECRET}\n`, logger }).account()],
+    ];
+    for (const [label, run] of cases) {
+      logged.length = 0;
+      const e = await failure(run());
+      assert.ok(e instanceof InvalidError, `${label}: ${e.name} ${e.kind}`);
+      assert.equal(e.retryable, false, label);
+      assert.equal(e.details.type, 'header_value_invalid', label);
+      assertClean(e, label);
+    }
+    assert.equal(server.requests.length, 0, 'nothing was sent');
   });
 });
 

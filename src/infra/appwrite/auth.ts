@@ -80,6 +80,7 @@ export async function signIn(conn: Connection, email: string, password: string, 
     params: { email, password },
     signal,
     what: 'Sign in',
+    redact: [password],
   });
   const secret = sessionSecretFrom(headers, conn.project, data ?? undefined);
   if (!secret) {
@@ -96,9 +97,21 @@ export async function signIn(conn: Connection, email: string, password: string, 
 }
 
 /**
- * Checks a stored secret with GET /account. A 401 means signed out (delete the
- * secret, ask to sign in); network trouble, timeouts and 5xx throw, so an
- * offline start keeps the session.
+ * Whether a failure of GET /account proves the stored session is no longer
+ * valid: only a 401 that carries Appwrite's own error body (with a `type`, e.g.
+ * user_unauthorized, general_unauthorized_scope, user_jwt_invalid). A 403, or a
+ * bare 401 from a proxy or firewall in front of the server, proves nothing
+ * about the session.
+ */
+function provesSignedOut(e: unknown): boolean {
+  return e instanceof UnauthorizedError && e.details.status === 401 && typeof e.details.type === 'string' && e.details.type !== '';
+}
+
+/**
+ * Checks a stored secret with GET /account. Only `signedOut` means the secret
+ * is invalid (delete it, ask to sign in): that is a 401 with Appwrite's error
+ * body. Everything else throws its typed error and the secret must be kept:
+ * network trouble, timeouts, 5xx, a 403, or a 401 without Appwrite's body.
  */
 export async function restoreSession(conn: Connection, secret: string, signal?: AbortSignal): Promise<RestoreResult> {
   if (!secret) return { status: 'signedOut', reason: 'No stored session.' };
@@ -120,7 +133,7 @@ export async function restoreSession(conn: Connection, secret: string, signal?: 
       },
     };
   } catch (e) {
-    if (e instanceof UnauthorizedError) return { status: 'signedOut', reason: e.message };
+    if (provesSignedOut(e)) return { status: 'signedOut', reason: (e as UnauthorizedError).message };
     throw e;
   }
 }

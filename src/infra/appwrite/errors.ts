@@ -46,15 +46,95 @@ export function parseRateLimitReset(
   return undefined;
 }
 
-/** Maps an HTTP error response to a typed error. */
+/** Longest server message quoted in an error (Appwrite's own are one short sentence). */
+const MAX_SERVER_MESSAGE = 300;
+/** Longest excerpt of a non-JSON error page quoted in an error. */
+const MAX_PAGE_EXCERPT = 120;
+/** Runs of token-like characters this long are redacted from quoted server text. */
+const TOKEN_LIKE = /[A-Za-z0-9_\-+/=.%~]{24,}/g;
+
+/**
+ * Replaces every occurrence of the given secrets (and, with `tokens`, any long
+ * token-like run) in text quoted from elsewhere, so no secret reaches an error
+ * message, a log line or a pop-up.
+ */
+export function redact(text: string, secrets: readonly (string | undefined)[] = [], tokens = false): string {
+  let out = text;
+  for (const secret of secrets) {
+    if (!secret) continue;
+    out = out.split(secret).join('[redacted]');
+    // also as a proxy might echo it: URL-encoded
+    const encoded = encodeURIComponent(secret);
+    if (encoded !== secret) out = out.split(encoded).join('[redacted]');
+  }
+  return tokens ? out.replace(TOKEN_LIKE, '[redacted]') : out;
+}
+
+/** A server message fit to quote: secrets redacted, control characters removed, length capped. */
+function quotable(text: string, secrets: readonly (string | undefined)[], max: number, tokens: boolean): string {
+  // eslint-disable-next-line no-control-regex
+  const flat = redact(text, secrets, tokens).replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+/**
+ * The error body for an answer that is not JSON (a proxy's or load balancer's
+ * page): status, type and size, and at most a short, sanitised first line of
+ * its text. The page itself may echo request headers, so it is never quoted in full.
+ */
+export function nonJsonErrorBody(
+  status: number,
+  contentType: string,
+  text: string,
+  secrets: readonly (string | undefined)[] = [],
+): AppwriteErrorBody {
+  const bytes = Buffer.byteLength(text);
+  const type = contentType.split(';')[0]!.trim() || 'no content type';
+  let message = `HTTP ${status} from the server (${type}, ${bytes} bytes)`;
+  const plain = text
+    .replace(/<(script|style)\b[\s\S]*?<\/\1\s*>/gi, ' ')
+    .replace(/<[^>]*>/g, '\n')
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .find((line) => line.length > 0);
+  const excerpt = plain ? quotable(plain, secrets, MAX_PAGE_EXCERPT, true) : '';
+  if (excerpt && excerpt !== '[redacted]') message += `: ${excerpt}`;
+  return { message, code: status };
+}
+
+/**
+ * Throws InvalidError when `value` cannot be sent as an HTTP header value
+ * (control characters, characters beyond printable ASCII, or surrounding
+ * whitespace that would be silently stripped). The message names the header,
+ * never the value: it is usually a secret.
+ */
+export function checkHeaderValue(name: string, value: string, what = 'Request'): void {
+  if (/^(?:[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?)?$/.test(value)) return;
+  const label: Record<string, string> = {
+    'x-appwrite-session': 'The stored session',
+    'x-appwrite-jwt': 'The JWT',
+    'x-appwrite-key': 'The API key',
+    'x-appwrite-timestamp': 'The write timestamp',
+    'x-appwrite-project': 'The project id',
+  };
+  const subject = label[name.toLowerCase()] ?? `The ${name} header`;
+  throw new InvalidError(
+    `${what} not sent: ${subject} contains characters that cannot be sent in an HTTP header (control characters, non-ASCII or surrounding spaces).${name.toLowerCase() === 'x-appwrite-session' ? ' Sign in again.' : ''}`,
+    { type: 'header_value_invalid' },
+  );
+}
+
+/** Maps an HTTP error response to a typed error; `secrets` are redacted from the server's message. */
 export function errorFromResponse(
   status: number,
   body: AppwriteErrorBody | undefined,
   headers?: { get(name: string): string | null },
   what = 'Request',
+  secrets: readonly (string | undefined)[] = [],
 ): CodeCraftError {
-  const type = body?.type;
-  const serverMessage = typeof body?.message === 'string' && body.message ? body.message : `HTTP ${status}`;
+  const type = typeof body?.type === 'string' && body.type ? body.type : undefined;
+  const raw = typeof body?.message === 'string' ? quotable(body.message, secrets, MAX_SERVER_MESSAGE, false) : '';
+  const serverMessage = raw || `HTTP ${status}`;
   const message = `${what} failed: ${serverMessage}`;
   const details = { status, type };
   if (status === 404) return new NotFoundError(message, details);
@@ -72,14 +152,14 @@ export function errorFromResponse(
 /** Maps what `fetch` threw (or an abort) to a typed error. */
 export function errorFromFetchFailure(
   e: unknown,
-  ctx: { cancelled: boolean; timedOut: boolean; timeoutMs: number; what: string },
+  ctx: { cancelled: boolean; timedOut: boolean; timeoutMs: number; what: string; secrets?: readonly (string | undefined)[] },
 ): CodeCraftError {
   if (e instanceof CodeCraftError) return e;
   if (ctx.cancelled) return new CancelledError(`${ctx.what} cancelled`, { cause: e });
   if (ctx.timedOut) return new TimeoutError(`${ctx.what} timed out after ${ctx.timeoutMs} ms`, { cause: e });
   const cause = (e as { cause?: { code?: string; message?: string } } | undefined)?.cause;
   const code = cause?.code ? ` (${cause.code})` : '';
-  const detail = cause?.message ?? (e instanceof Error ? e.message : String(e));
+  const detail = quotable(cause?.message ?? (e instanceof Error ? e.message : String(e)), ctx.secrets ?? [], MAX_SERVER_MESSAGE, false);
   return new NetworkError(`${ctx.what} failed: ${detail}${code}`, { cause: e });
 }
 

@@ -8,7 +8,7 @@
 import type { Logger } from '../../core/ports';
 import { nullLogger } from '../../core/ports';
 import { CancelledError, ServerError } from '../../core/errors';
-import { errorFromFetchFailure, errorFromResponse, type AppwriteErrorBody } from './errors';
+import { checkHeaderValue, errorFromFetchFailure, errorFromResponse, nonJsonErrorBody, type AppwriteErrorBody } from './errors';
 
 /** The SDK this client imitates; keep in step with package.json. */
 export const SDK_HEADERS: Readonly<Record<string, string>> = Object.freeze({
@@ -45,6 +45,8 @@ export interface RestRequest {
   timeoutMs?: number;
   /** Short description for error messages, e.g. "List messages". */
   what?: string;
+  /** Values (e.g. a password) to redact from any error built for this call; the session always is. */
+  redact?: string[];
 }
 
 export interface RestResponse<T> {
@@ -108,6 +110,10 @@ export class RestClient {
       body = JSON.stringify(req.params ?? {});
     }
     Object.assign(headers, req.headers);
+    // Checked here so a bad value is refused before anything is sent, and so
+    // fetch's own error (which quotes the value) never happens.
+    for (const [name, value] of Object.entries(headers)) checkHeaderValue(name, value, what);
+    const secrets = [this.session, ...(req.redact ?? [])];
 
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
@@ -124,6 +130,9 @@ export class RestClient {
         } catch {
           throw new ServerError(`${what} failed: the server sent malformed JSON`, { status: response.status });
         }
+      } else if (response.status >= 400) {
+        // A proxy's or load balancer's page: never quoted in full (it may echo our headers).
+        data = nonJsonErrorBody(response.status, contentType, await response.text(), secrets);
       } else {
         data = { message: await response.text() };
       }
@@ -133,13 +142,14 @@ export class RestClient {
         timedOut: timeout.aborted,
         timeoutMs,
         what,
+        secrets,
       });
       this.logger.debug(`${req.method} ${req.path} → ${err.kind} after ${Date.now() - started} ms`);
       throw err;
     }
     this.logger.trace(`${req.method} ${req.path} → ${response.status} in ${Date.now() - started} ms`);
     if (response.status >= 400) {
-      throw errorFromResponse(response.status, data as AppwriteErrorBody, response.headers, what);
+      throw errorFromResponse(response.status, data as AppwriteErrorBody, response.headers, what, secrets);
     }
     return { status: response.status, headers: response.headers, data: data as T };
   }
