@@ -89,6 +89,13 @@ describe('LocalStore', () => {
       assert.equal(new Set([NS, ...others.map(namespaceFor)]).size, 5);
     });
 
+    it('every spelling of one endpoint gives one namespace', () => {
+      const spellings = ['https://cloud.example.com', 'https://cloud.example.com/v1', 'https://cloud.example.com:443/v1', 'HTTPS://CLOUD.EXAMPLE.COM/v1/'];
+      for (const endpoint of spellings) assert.equal(namespaceFor({ ...alice, endpoint }), NS, endpoint);
+      assert.notEqual(namespaceFor({ ...alice, endpoint: 'https://cloud.example.com:8443/v1' }), NS);
+      assert.notEqual(namespaceFor({ ...alice, endpoint: 'https://cloud.example.com/other/v1' }), NS);
+    });
+
     it('remembers the identity so activation needs no network, and sign-out keeps the data but stops showing it', async () => {
       const { state, store } = harness();
       await store.rememberIdentity(alice);

@@ -5,6 +5,7 @@
  * finds its namespace without the network.
  */
 import { z } from 'zod';
+import { normalizeEndpoint } from '../endpoint';
 import type { KeyValueStore } from '../ports';
 import { fnv1a64 } from './hash';
 
@@ -18,16 +19,15 @@ export const StoreIdentitySchema = z.object({
 });
 export type StoreIdentity = z.infer<typeof StoreIdentitySchema>;
 
-/** Scheme and host are case-insensitive, trailing slashes meaningless. */
-export function normalizeEndpoint(endpoint: string): string {
-  const trimmed = endpoint.trim().replace(/\/+$/, '');
-  const m = /^([a-z][a-z0-9+.-]*:\/\/)([^/]*)(.*)$/i.exec(trimmed);
-  return m ? `${m[1]!.toLowerCase()}${m[2]!.toLowerCase()}${m[3]}` : trimmed;
-}
-
-/** A short, stable, file-name-safe namespace for an identity. */
+/**
+ * A short, stable, file-name-safe namespace for an identity. The endpoint is
+ * taken in its normal form (see core/endpoint), so `https://x`, `https://x/v1`
+ * and `HTTPS://X:443/v1/` are one account; a stored endpoint that is not a URL
+ * at all is used as written (trimmed).
+ */
 export function namespaceFor(identity: StoreIdentity): string {
-  const key = JSON.stringify([normalizeEndpoint(identity.endpoint), identity.project, identity.database, identity.userId]);
+  const e = normalizeEndpoint(identity.endpoint);
+  const key = JSON.stringify([e.ok ? e.endpoint : identity.endpoint.trim(), identity.project, identity.database, identity.userId]);
   return `acct-${fnv1a64(key)}`;
 }
 

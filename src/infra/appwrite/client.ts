@@ -4,6 +4,7 @@
  * its types and for proving the REST client's wire fidelity).
  */
 import { Client } from 'appwrite';
+import { normalizeEndpoint } from '../../core/endpoint';
 import { InvalidError } from '../../core/errors';
 import type { CollectionKind } from '../../core/model';
 
@@ -53,40 +54,22 @@ export function isLoopbackHost(hostname: string): boolean {
 }
 
 /**
- * Validates an Appwrite endpoint and returns it without trailing slashes.
- * A bare origin gets `/v1`; any other path is kept as written (servers behind
- * a path prefix). Plain http:// is refused except on loopback, before any
- * request is made.
+ * Validates an Appwrite endpoint and returns its normal form (core/endpoint:
+ * lower-case scheme and host, no default port, no trailing slashes, `/v1` for
+ * a bare origin, any other path kept as written), the same form the local
+ * store names accounts by. Plain http:// is refused except on loopback,
+ * before any request is made.
  */
 export function normaliseEndpoint(raw: string): string {
-  const text = (raw ?? '').trim();
-  if (!text) throw new InvalidError('The Appwrite endpoint is empty.', { type: 'endpoint_invalid' });
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new InvalidError(`The Appwrite endpoint "${text}" is not a URL (expected e.g. https://cloud.appwrite.io/v1).`, {
-      type: 'endpoint_invalid',
-    });
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new InvalidError(`The Appwrite endpoint must use https:// (got ${url.protocol}).`, { type: 'endpoint_invalid' });
-  }
-  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
+  const r = normalizeEndpoint(raw);
+  if (!r.ok) throw new InvalidError(r.reason, { type: 'endpoint_invalid' });
+  if (r.scheme === 'http' && !isLoopbackHost(r.hostname)) {
     throw new InvalidError(
-      `Refusing plain http:// to ${url.hostname}: sign-in secrets would travel unencrypted. Use https://, or http:// only on this machine (localhost, 127.0.0.1, ::1).`,
+      `Refusing plain http:// to ${r.hostname}: sign-in secrets would travel unencrypted. Use https://, or http:// only on this machine (localhost, 127.0.0.1, ::1).`,
       { type: 'endpoint_insecure' },
     );
   }
-  if (url.username || url.password) {
-    throw new InvalidError('The Appwrite endpoint must not contain a user name or password.', { type: 'endpoint_invalid' });
-  }
-  if (url.search || url.hash) {
-    throw new InvalidError('The Appwrite endpoint must not contain a query or fragment.', { type: 'endpoint_invalid' });
-  }
-  let path = url.pathname.replace(/\/+$/, '');
-  if (path === '') path = '/v1';
-  return `${url.protocol}//${url.host}${path}`;
+  return r.endpoint;
 }
 
 /**
