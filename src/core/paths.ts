@@ -1,7 +1,9 @@
 /**
  * File-path rules for project files. A path is relative, '/'-separated, and
  * names something inside its project: no '..', no '.', no absolute or drive
- * paths, no backslashes, no control characters, no empty segments.
+ * paths, no backslashes, no empty segments, no control characters (C0, DEL
+ * or C1), and no invisible or direction-changing characters (bidi controls,
+ * zero-width characters, U+2028/U+2029) or lone surrogates.
  *
  * Normalising is deliberately small: a leading './' and one trailing '/' are
  * dropped; anything else that looks odd is rejected rather than guessed at, so
@@ -39,6 +41,12 @@ export function pathProblem(p: string): string | undefined {
     const c = i === p.length ? 47 : p.charCodeAt(i);
     if (c < 32 || c === 127) return 'path contains a control character';
     if (c === 92) return 'path contains a backslash';
+    if (c >= 0x80) {
+      const problem = unicodeProblem(p, i, c);
+      if (problem !== undefined) return problem;
+      if (c >= 0xd800 && c <= 0xdbff) i++; // the pair's low half was checked with it
+      continue;
+    }
     if (c === 47) {
       const len = i - start;
       if (len === 0) return 'path has an empty segment';
@@ -48,6 +56,26 @@ export function pathProblem(p: string): string | undefined {
       start = i + 1;
     }
   }
+  return undefined;
+}
+
+/**
+ * Non-ASCII characters a file name must not carry: invisible or
+ * direction-changing characters make two different names look the same (or
+ * one name look like another), and lone surrogates are not text at all.
+ */
+function unicodeProblem(p: string, i: number, c: number): string | undefined {
+  if (c <= 0x9f) return 'path contains a control character (U+0080–U+009F)';
+  if (c >= 0xd800 && c <= 0xdfff) {
+    const next = p.charCodeAt(i + 1);
+    if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) return undefined;
+    return 'path contains a lone surrogate (not valid Unicode text)';
+  }
+  if ((c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) || c === 0x200e || c === 0x200f || c === 0x061c) {
+    return 'path contains a bidirectional control character';
+  }
+  if ((c >= 0x200b && c <= 0x200d) || c === 0x2060 || c === 0xfeff) return 'path contains a zero-width character';
+  if (c === 0x2028 || c === 0x2029) return 'path contains a Unicode line or paragraph separator';
   return undefined;
 }
 

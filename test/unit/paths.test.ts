@@ -30,6 +30,27 @@ describe('paths', () => {
     ['a\u0000b', /control/],
     ['a\nb', /control/],
     ['a\u007fb', /control/],
+    ['a\u0080b', /control/],
+    ['a\u0085b', /control/],
+    ['a\u009fb', /control/],
+    ['a\ud800b', /lone surrogate/],
+    ['a\udfffb', /lone surrogate/],
+    ['end\ud83d', /lone surrogate/],
+    ['\ude00start', /lone surrogate/],
+    ['invoice\u202egpj.exe', /bidirectional/],
+    ['a\u202ab', /bidirectional/],
+    ['a\u2066b', /bidirectional/],
+    ['a\u2069b', /bidirectional/],
+    ['a\u200eb', /bidirectional/],
+    ['a\u200fb', /bidirectional/],
+    ['a\u061cb', /bidirectional/],
+    ['a\u200bb', /zero-width/],
+    ['a\u200cb', /zero-width/],
+    ['a\u200db', /zero-width/],
+    ['a\u2060b', /zero-width/],
+    ['\ufeffREADME.md', /zero-width/],
+    ['a\u2028b', /line or paragraph separator/],
+    ['a\u2029b', /line or paragraph separator/],
     ['x'.repeat(1025), /longer than 1024/],
     [`a/${'y'.repeat(256)}`, /segment is longer than 255/],
   ];
@@ -40,6 +61,12 @@ describe('paths', () => {
       assert.match((r as { reason: string }).reason, reason);
     });
   }
+
+  it('accepts other non-ASCII names, including emoji and right-to-left scripts', () => {
+    for (const p of ['src/😀.ts', 'docs/שלום.md', 'docs/مرحبا.md', 'a\u00a0b', 'naïve/日本語.txt', 'x\u00ff', 'x\u2027y', 'x\u202fy', 'x\u2070']) {
+      assert.deepEqual(normalizePath(p), { ok: true, path: p }, JSON.stringify(p));
+    }
+  });
 
   it('accepts the longest allowed path and segment', () => {
     assert.ok(normalizePath(`${'a'.repeat(255)}/${'b'.repeat(255)}`).ok);
