@@ -122,3 +122,40 @@ export async function failure(p: Promise<unknown>): Promise<CodeCraftError> {
   }
   assert.fail('expected the call to fail');
 }
+
+/**
+ * The system clock, except that timers of the given durations are held until
+ * the test fires them: a test decides exactly when, say, a ping interval or a
+ * stability period has passed, whatever the machine's load.
+ */
+export class GatedClock extends TrackingClock {
+  private readonly held = new Map<number, Set<{ fn: () => void }>>();
+
+  constructor(private readonly gatedMs: readonly number[]) {
+    super();
+  }
+
+  override setTimeout(fn: () => void, ms: number): Disposable {
+    if (!this.gatedMs.includes(ms)) return super.setTimeout(fn, ms);
+    let set = this.held.get(ms);
+    if (!set) this.held.set(ms, (set = new Set()));
+    const entry = { fn };
+    set.add(entry);
+    return { dispose: () => void set.delete(entry) };
+  }
+
+  /** How many timers of `ms` are waiting. */
+  heldCount(ms: number): number {
+    return this.held.get(ms)?.size ?? 0;
+  }
+
+  /** Runs the timers of `ms` waiting now (not those they schedule); returns how many ran. */
+  fire(ms: number): number {
+    const set = this.held.get(ms);
+    if (!set) return 0;
+    const due = [...set];
+    set.clear();
+    for (const e of due) e.fn();
+    return due.length;
+  }
+}

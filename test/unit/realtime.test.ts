@@ -12,7 +12,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { RealtimeEvent, RealtimeStateChange } from '../../src/core/remote';
 import { AppwriteRealtime, documentChannels, realtimeUrl, type RealtimeOptions } from '../../src/infra/appwrite/realtime';
 import { DEFAULT_COLLECTIONS } from '../../src/infra/appwrite/client';
-import { refusedPort, TrackingClock, until } from '../helpers/backend';
+import { GatedClock, refusedPort, TrackingClock, until } from '../helpers/backend';
 import { startBackend, type Backend } from '../backend/index';
 
 const PROJECT = 'codecraft-test';
@@ -24,6 +24,12 @@ interface Conn {
   url: string;
   headers: http.IncomingHttpHeaders;
   received: Array<{ type: string; data?: Record<string, unknown> }>;
+  /**
+   * WebSocket-level pongs from the client. The server pings right after each
+   * JSON pong, and the client's socket answers only after it has handled every
+   * frame before that ping: so pongsFromClient ≥ k proves the k-th pong arrived.
+   */
+  pongsFromClient: number;
 }
 
 interface RealtimeServer {
@@ -33,6 +39,8 @@ interface RealtimeServer {
   /** Whether the upgrade header alone authenticates (connected says user ≠ null). */
   trustHeader: boolean;
   answerPings: boolean;
+  /** Whether a new socket gets the 'connected' frame (default true). */
+  sendConnected: boolean;
   onConnect?: (c: Conn) => void;
   broadcast(event: unknown): void;
   close(): Promise<void>;
@@ -47,6 +55,7 @@ async function startRealtimeServer(port = 0): Promise<RealtimeServer> {
     conns: [],
     trustHeader: false,
     answerPings: true,
+    sendConnected: true,
     broadcast(event) {
       for (const c of srv.conns) if (c.ws.readyState === c.ws.OPEN) c.ws.send(JSON.stringify({ type: 'event', data: event }));
     },
@@ -58,15 +67,19 @@ async function startRealtimeServer(port = 0): Promise<RealtimeServer> {
     },
   };
   wss.on('connection', (ws, req) => {
-    const conn: Conn = { ws, url: req.url ?? '', headers: req.headers, received: [] };
+    const conn: Conn = { ws, url: req.url ?? '', headers: req.headers, received: [], pongsFromClient: 0 };
+    ws.on('pong', () => conn.pongsFromClient++);
     srv.conns.push(conn);
     const url = new URL(req.url ?? '', 'http://x');
     const user = srv.trustHeader && req.headers['x-appwrite-session'] === SESSION ? { $id: 'u1' } : null;
-    ws.send(JSON.stringify({ type: 'connected', data: { channels: url.searchParams.getAll('channels[]'), user } }));
+    if (srv.sendConnected) ws.send(JSON.stringify({ type: 'connected', data: { channels: url.searchParams.getAll('channels[]'), user } }));
     ws.on('message', (raw) => {
       const msg = JSON.parse(raw.toString()) as Conn['received'][number];
       conn.received.push(msg);
-      if (msg.type === 'ping' && srv.answerPings) ws.send(JSON.stringify({ type: 'pong' }));
+      if (msg.type === 'ping' && srv.answerPings) {
+        ws.send(JSON.stringify({ type: 'pong' }));
+        ws.ping();
+      }
       if (msg.type === 'authentication') {
         if (msg.data?.session === SESSION) {
           ws.send(JSON.stringify({ type: 'response', data: { to: 'authentication', success: true, user: { $id: 'u1' } } }));
@@ -186,10 +199,23 @@ describe('realtime client (1.6 protocol on a real ws server)', () => {
 
   it('pings on its interval and stays connected while the server answers', async () => {
     server = await startRealtimeServer();
-    makeFeed(server.endpoint, { pingIntervalMs: 30 }).start();
-    await until(() => (server!.conns[0]?.received.filter((m) => m.type === 'ping').length ?? 0) >= 3, 5000, 'three pings');
+    const PING = 1000;
+    const gated = new GatedClock([PING]);
+    clock = gated;
+    makeFeed(server.endpoint, { pingIntervalMs: PING }).start();
+    await until(() => feed!.state === 'connected', 5000, 'connected');
+    const conn = server.conns[0]!;
+    for (let k = 1; k <= 3; k++) {
+      // One interval passes: the client pings (or drops the socket had the last ping gone unanswered).
+      assert.equal(gated.heldCount(PING), 1, `one ping timer before ping ${k}`);
+      gated.fire(PING);
+      await until(() => conn.pongsFromClient >= k, 5000, `pong ${k} handled by the client`);
+    }
+    assert.equal(conn.received.filter((m) => m.type === 'ping').length, 3);
+    gated.fire(PING); // a fourth interval after an answered ping: still fine
     assert.equal(server.conns.length, 1);
     assert.equal(feed!.state, 'connected');
+    assert.ok(!states.some((s) => s.state === 'reconnecting'));
   });
 
   it('drops a connection that stays silent after a ping, and reconnects', async () => {
@@ -209,7 +235,7 @@ describe('realtime client (1.6 protocol on a real ws server)', () => {
     server.conns[0]!.ws.terminate();
     await until(() => server!.conns.length === 2 && feed!.state === 'connected', 5000, 'reconnected');
     assert.deepEqual(states.map((s) => s.state), ['connecting', 'connected', 'reconnecting', 'connected']);
-    assert.equal(states[2]!.failures, 0);
+    assert.equal(states[2]!.failures, 1);
     assert.equal(states[2]!.retryInMs, 20, 'first retry after the initial backoff');
     assert.match(states[2]!.reason ?? '', /1006/);
     server.broadcast(documentEvent('projects', 'p1', 'update'));
@@ -239,7 +265,57 @@ describe('realtime client (1.6 protocol on a real ws server)', () => {
     assert.ok(states.slice(4).every((s) => s.state === 'polling'));
     server = await startRealtimeServer(port);
     await until(() => feed!.state === 'connected', 5000, 'connected after the server came up');
-    assert.equal(states[states.length - 1]!.failures, 0);
+    assert.ok(states[states.length - 1]!.failures >= 4, 'the count stays until the connection proves stable');
+  });
+
+  it('a server that accepts and closes at once gets growing delays, never a steady reconnect loop', async () => {
+    for (const sendsConnected of [true, false]) {
+      server = await startRealtimeServer();
+      server.trustHeader = true; // 'connected' names the user: established without an authentication round trip
+      server.sendConnected = sendsConnected;
+      server.onConnect = (c) => c.ws.close(1000);
+      states = [];
+      makeFeed(server.endpoint, { backoff: { initialMs: 20, maxMs: 10_000, factor: 2 }, pollingAfterFailures: 10 }).start();
+      const retries = () => states.filter((s) => s.state === 'reconnecting' || s.state === 'polling');
+      await until(() => retries().length >= 4, 5000, 'four retries');
+      feed!.dispose();
+      assert.deepEqual(
+        retries().slice(0, 4).map((s) => [s.failures, s.retryInMs]),
+        [
+          [1, 20],
+          [2, 40],
+          [3, 80],
+          [4, 160],
+        ],
+        sendsConnected ? 'connected, then closed' : 'closed before connected',
+      );
+      await server.close();
+      server = undefined;
+    }
+  });
+
+  it('only a connection that stayed up resets the backoff', async () => {
+    const STABLE = 5000;
+    const gated = new GatedClock([STABLE]);
+    clock = gated;
+    server = await startRealtimeServer();
+    server.trustHeader = true;
+    makeFeed(server.endpoint, { stableAfterMs: STABLE }).start();
+    const retries = () => states.filter((s) => s.state === 'reconnecting');
+    // Dropped before it proved stable: the count grows.
+    for (let n = 1; n <= 2; n++) {
+      await until(() => server!.conns.length === n && feed!.state === 'connected', 5000, `connection ${n}`);
+      server.conns[n - 1]!.ws.terminate();
+      await until(() => retries().length === n, 5000, `retry ${n}`);
+    }
+    assert.deepEqual(retries().map((s) => [s.failures, s.retryInMs]), [[1, 20], [2, 40]]);
+    // Stayed up for the stability period: the next drop starts the backoff over.
+    await until(() => server!.conns.length === 3 && feed!.state === 'connected', 5000, 'connection 3');
+    assert.equal(gated.heldCount(STABLE), 1);
+    gated.fire(STABLE);
+    server.conns[2]!.ws.terminate();
+    await until(() => retries().length === 3, 5000, 'retry 3');
+    assert.deepEqual(retries()[2] && [retries()[2]!.failures, retries()[2]!.retryInMs], [1, 20]);
   });
 
   it('gives up on a handshake that never completes (connect timeout) and counts it as a failure', async () => {
@@ -291,6 +367,28 @@ describe('realtime client (1.6 protocol on a real ws server)', () => {
     await until(() => feed!.state === 'closed', 5000, 'closed');
     assert.match(states[states.length - 1]!.reason ?? '', /unauthorized: Session is not valid/);
     assert.equal(clock.pending.size, 0);
+  });
+
+  it('a session that cannot be sent in a header is final at once, and no state reason quotes it', async () => {
+    server = await startRealtimeServer();
+    makeFeed(server.endpoint, { session: `${SESSION}\nX-Injected: 1` }).start();
+    assert.equal(feed!.state, 'closed');
+    assert.equal(clock.pending.size, 0, 'no retry scheduled');
+    const last = states[states.length - 1]!;
+    assert.match(last.reason ?? '', /cannot be sent in an HTTP header/);
+    assert.ok(states.every((s) => !(s.reason ?? '').includes(SESSION)));
+    await new Promise((r) => setImmediate(r));
+    assert.equal(server.conns.length, 0, 'no socket was opened');
+  });
+
+  it("a close reason echoing the session is redacted from the reported state", async () => {
+    server = await startRealtimeServer();
+    server.onConnect = (c) => c.ws.close(4000, `bad ${String(c.headers['x-appwrite-session'])}`);
+    makeFeed(server.endpoint).start();
+    await until(() => states.some((s) => s.state === 'reconnecting'), 5000, 'reconnecting');
+    const reason = states.find((s) => s.state === 'reconnecting')!.reason ?? '';
+    assert.match(reason, /bad \[redacted\]/);
+    assert.ok(!reason.includes(SESSION));
   });
 
   it('disposes cleanly while connected: no timers, the socket closed on the server, no more events', async () => {

@@ -12,6 +12,7 @@ import type { Clock, Disposable, Event, Logger } from '../../core/ports';
 import { nullLogger, systemClock } from '../../core/ports';
 import type { RealtimeAction, RealtimeEvent, RealtimeFeed, RealtimeState, RealtimeStateChange } from '../../core/remote';
 import { collectionIds, normaliseEndpoint, type CollectionIds } from './client';
+import { checkHeaderValue, redact } from './errors';
 
 /** A minimal event emitter matching the core's Event<T>. */
 export class Emitter<T> implements Disposable {
@@ -60,6 +61,12 @@ export interface RealtimeOptions {
   pingIntervalMs?: number;
   /** From socket creation to 'connected' (and authenticated); default 10 s. */
   connectTimeoutMs?: number;
+  /**
+   * A connection counts as working, and the failure count (hence the backoff)
+   * starts again from zero, only once it has stayed connected this long
+   * (default 10 s). A server that connects and drops at once keeps backing off.
+   */
+  stableAfterMs?: number;
   backoff?: BackoffOptions;
   /** Consecutive failed attempts before reporting 'polling' (default 3). */
   pollingAfterFailures?: number;
@@ -111,6 +118,7 @@ export class AppwriteRealtime implements RealtimeFeed {
   private connectTimer: Disposable | undefined;
   private pingTimer: Disposable | undefined;
   private retryTimer: Disposable | undefined;
+  private stableTimer: Disposable | undefined;
 
   private readonly url: string;
   private readonly kindsByCollection: Map<string, CollectionKind>;
@@ -119,6 +127,7 @@ export class AppwriteRealtime implements RealtimeFeed {
   private readonly logger: Logger;
   private readonly pingIntervalMs: number;
   private readonly connectTimeoutMs: number;
+  private readonly stableAfterMs: number;
   private readonly backoff: Required<BackoffOptions>;
   private readonly pollingAfterFailures: number;
   private readonly pollingRetryMs: number;
@@ -140,6 +149,7 @@ export class AppwriteRealtime implements RealtimeFeed {
     this.random = options.random ?? Math.random;
     this.pingIntervalMs = options.pingIntervalMs ?? 20_000;
     this.connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
+    this.stableAfterMs = options.stableAfterMs ?? 10_000;
     this.backoff = { initialMs: 1000, maxMs: 30_000, factor: 2, ...options.backoff };
     this.pollingAfterFailures = Math.max(1, options.pollingAfterFailures ?? 3);
     this.pollingRetryMs = options.pollingRetryMs ?? 60_000;
@@ -152,6 +162,15 @@ export class AppwriteRealtime implements RealtimeFeed {
   start(): void {
     if (this.started || this.disposed) return;
     this.started = true;
+    if (this.options.session !== undefined) {
+      try {
+        checkHeaderValue('X-Appwrite-Session', this.options.session, 'Realtime');
+      } catch (e) {
+        // Retrying cannot help, and the socket library's own error would quote the value.
+        this.finish(e instanceof Error ? e.message : 'the session cannot be sent');
+        return;
+      }
+    }
     this.connect();
   }
 
@@ -168,6 +187,8 @@ export class AppwriteRealtime implements RealtimeFeed {
   private setState(state: RealtimeState, reason?: string, retryInMs?: number): void {
     this._state = state;
     const change: RealtimeStateChange = { state, failures: this.failures };
+    // Reasons quote the server and the socket library: never let them carry the session.
+    if (reason !== undefined) reason = redact(reason, [this.options.session]);
     if (reason !== undefined) change.reason = reason;
     if (retryInMs !== undefined) change.retryInMs = retryInMs;
     this.logger.debug(`[sync] realtime ${state}${reason ? ` (${reason})` : ''}${retryInMs !== undefined ? `, next attempt in ${retryInMs} ms` : ''}`);
@@ -178,7 +199,8 @@ export class AppwriteRealtime implements RealtimeFeed {
     this.connectTimer?.dispose();
     this.pingTimer?.dispose();
     this.retryTimer?.dispose();
-    this.connectTimer = this.pingTimer = this.retryTimer = undefined;
+    this.stableTimer?.dispose();
+    this.connectTimer = this.pingTimer = this.retryTimer = this.stableTimer = undefined;
   }
 
   private dropSocket(): void {
@@ -312,10 +334,13 @@ export class AppwriteRealtime implements RealtimeFeed {
   private onEstablished(ws: WebSocket): void {
     if (this.established) return;
     this.established = true;
-    this.failures = 0;
     this.connectTimer?.dispose();
     this.connectTimer = undefined;
     this.setState('connected');
+    this.stableTimer = this.clock.setTimeout(() => {
+      this.stableTimer = undefined;
+      if (this.socket === ws) this.failures = 0;
+    }, this.stableAfterMs);
     this.schedulePing(ws);
   }
 
@@ -334,18 +359,17 @@ export class AppwriteRealtime implements RealtimeFeed {
     }, this.pingIntervalMs);
   }
 
-  /** The socket is gone (or given up on): count a failure unless it had been connected, then retry. */
+  /**
+   * The socket is gone (or given up on): count a failure and retry. After a
+   * connection that had stayed up (stableAfterMs) the count had gone back to
+   * zero, so this is the first failure again; one dropped at once keeps
+   * growing the backoff.
+   */
   private lost(ws: WebSocket, reason: string): void {
     if (this.socket !== ws) return;
-    const wasEstablished = this.established;
     this.clearTimers();
     this.dropSocket();
-    if (wasEstablished) {
-      this.failures = 0;
-      this.scheduleRetry(reason, 'reconnecting');
-    } else {
-      this.failed(reason);
-    }
+    this.failed(reason);
   }
 
   private failed(reason: string): void {
