@@ -8,8 +8,23 @@
  */
 import { z } from 'zod';
 
-/** A date string as Appwrite writes it (`2025-01-15T10:00:00.000+00:00`) or any ISO form Date can read. */
-const dateString = z.string().refine((s) => !Number.isNaN(Date.parse(s)), { message: 'not a valid date' });
+/** An ISO 8601 date-time with an explicit offset: minutes required, seconds and fractions optional. */
+const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * True for a real ISO 8601 date-time as Appwrite (`2025-01-15T10:00:00.000+00:00`)
+ * and the web app (`2025-01-15T10:00:00.000Z`) write them. Not for whatever else
+ * Date.parse happens to read ("1", "2025", "Jan 15 2025"), nor for a day its
+ * month does not have.
+ */
+export function isIsoDateTime(s: string): boolean {
+  const m = ISO_DATE_TIME.exec(s);
+  if (!m || !Number.isFinite(Date.parse(s))) return false;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  return day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+const dateString = z.string().refine(isIsoDateTime, { message: 'not an ISO 8601 date-time (e.g. 2025-01-15T10:00:00.000+00:00)' });
 
 /** The app's own optional date fields: tolerant of null, strict that a present value is a date. */
 const optionalDate = dateString.nullable().optional();

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import {
+  CheckpointSchema,
   compareDocVersion,
   isNewer,
   MessageSchema,
@@ -40,6 +41,45 @@ describe('model', () => {
     assert.ok(
       parseOne(ProjectFileSchema, { $id: 'f2', projectId: 'p1', path: 'src/components', type: 'directory', content: null, language: null }).ok,
     );
+  });
+
+  it('takes ISO 8601 date-times only, as Appwrite and the web app write them', () => {
+    const good = [
+      '2025-01-15T10:00:00.000+00:00',
+      '2025-01-15T10:00:00.000Z',
+      '2025-01-15T10:00:00Z',
+      '2025-01-15T10:00Z',
+      '2025-01-15T12:00:00.001+02:00',
+      '2025-01-15T10:00:00.123456789-05:30',
+      '2024-02-29T00:00:00Z',
+    ];
+    for (const date of good) {
+      assert.ok(parseOne(ProjectSchema, { ...project, $updatedAt: date, createdAt: date }).ok, date);
+      assert.ok(CheckpointSchema.safeParse({ updatedAt: date, id: 'x' }).success, date);
+    }
+    const bad = [
+      '1',
+      '2025',
+      '2025-01-15',
+      'Wed Jan 15 2025 10:00:00 GMT+0000',
+      'January 15, 2025 10:00',
+      '2025-01-15 10:00:00Z',
+      '2025-01-15T10:00:00',
+      '2025-01-15T10:00:00.000+0000',
+      '2025-01-15T10:00:00+25:00',
+      '2025-13-01T00:00:00Z',
+      '2025-02-30T00:00:00Z',
+      '2025-02-29T00:00:00Z',
+      '2025-01-15T10:60:00Z',
+      ' 2025-01-15T10:00:00Z',
+      '',
+    ];
+    for (const date of bad) {
+      assert.ok(!parseOne(ProjectSchema, { ...project, $updatedAt: date }).ok, `$updatedAt ${JSON.stringify(date)}`);
+      assert.ok(!parseOne(ProjectSchema, { ...project, lastMessageAt: date }).ok, `lastMessageAt ${JSON.stringify(date)}`);
+      assert.ok(!CheckpointSchema.safeParse({ updatedAt: date, id: 'x' }).success, `checkpoint ${JSON.stringify(date)}`);
+    }
+    assert.ok(parseOne(ProjectSchema, { ...project, lastMessageAt: null }).ok, 'the app’s own dates may be null');
   });
 
   it('keeps unknown extra fields so a re-save loses nothing', () => {
