@@ -115,8 +115,20 @@ describe('REST client failures map to typed core errors (real sockets)', () => {
     assert.ok(e instanceof RateLimitedError);
     assert.equal(e.resetAt, resetSeconds * 1000);
     assert.ok(e.retryable);
-    await waitForRateLimitReset(e, { marginMs: 0 });
-    assert.ok(Date.now() >= resetSeconds * 1000, 'the wait ends no earlier than the reset');
+    // The wait is measured on an injected clock: the timer asked for exactly the
+    // time left until the reset (timers may fire a millisecond early; the clock's
+    // arithmetic may not be off at all).
+    const clock = new TrackingClock();
+    const now = Date.now();
+    const asked: number[] = [];
+    // Records the delay asked for, then runs the timer at once.
+    const recording = { now: () => now, setTimeout: (fn: () => void, ms: number) => (asked.push(ms), clock.setTimeout(fn, 0)) };
+    await waitForRateLimitReset(e, { marginMs: 0, clock: recording });
+    assert.deepEqual(asked, [resetSeconds * 1000 - now], 'the wait ends exactly at the reset');
+    asked.length = 0;
+    await waitForRateLimitReset(e, { marginMs: 40, clock: recording });
+    assert.deepEqual(asked, [resetSeconds * 1000 - now + 40], 'plus the margin');
+    assert.equal(clock.pending.size, 0);
   });
 
   it('waiting for a rate-limit reset can be cancelled and leaves no timer', async () => {
@@ -438,19 +450,23 @@ describe("the adapter against the local backend's injected faults", function () 
     const e = await failure(remote.account());
     assert.ok(e instanceof RateLimitedError, e.name);
     assert.equal(e.resetAt, Number(header) * 1000);
-    await waitForRateLimitReset(e, { marginMs: 0 });
+    // The default margin: a timer may fire a millisecond early, and the backend's window ends exactly at the reset.
+    await waitForRateLimitReset(e);
+    assert.ok(Date.now() >= e.resetAt!, 'waited until the reset');
     assert.equal((await remote.account()).$id, userId);
   });
 
   it('an offline window → NetworkError, then the same client recovers', async () => {
     const remote = remoteFor();
     assert.equal((await remote.account()).$id, userId); // a pooled keep-alive connection exists
-    await backend.faults.goOffline(200);
+    // A window far longer than the test needs, ended explicitly: a slow machine cannot close it early.
+    await backend.faults.goOffline(60_000);
     const e1 = await failure(remote.account());
     assert.ok(e1 instanceof NetworkError, e1.name);
     const e2 = await failure(remote.account());
     assert.ok(e2 instanceof NetworkError && /ECONNREFUSED/.test(e2.message), e2.message);
-    while (backend.faults.offline) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(backend.faults.offline);
+    await backend.faults.goOnline();
     assert.equal((await remote.account()).$id, userId);
   });
 
@@ -483,18 +499,23 @@ describe("the adapter against the local backend's injected faults", function () 
     await remote.create('messages', 'a-first', { projectId: P, role: 'user', content: '1', sequence: 1 }, { permissions: perms });
     const first = await pull(undefined);
     assert.deepEqual(first.items, ['a-first']);
-    // Written while the server commits late: stamped now, visible to lists only 300 ms later.
-    backend.faults.set({ lateCommitMs: 300 });
-    await remote.create('messages', 'b-late', { projectId: P, role: 'user', content: '2', sequence: 2 }, { permissions: perms });
+    // Written while the server commits late: stamped now, hidden from lists for a minute (far
+    // longer than any scheduling delay), and made visible explicitly below.
+    backend.faults.set({ lateCommitMs: 60_000 });
+    const late = await remote.create('messages', 'b-late', { projectId: P, role: 'user', content: '2', sequence: 2 }, { permissions: perms });
     backend.faults.set({ lateCommitMs: 0 });
-    await new Promise((r) => setTimeout(r, 5));
-    await remote.create('messages', 'c-after', { projectId: P, role: 'user', content: '3', sequence: 3 }, { permissions: perms });
+    const after = await remote.create('messages', 'c-after', { projectId: P, role: 'user', content: '3', sequence: 3 }, { permissions: perms });
+    assert.ok(late.$updatedAt! < after.$updatedAt!, 'b-late is stamped before c-after');
     const second = await pull(first.checkpoint);
     assert.deepEqual(second.items, ['c-after'], 'b-late is not visible yet; the checkpoint moves past it');
-    await new Promise((r) => setTimeout(r, 350));
+    // The late write now reaches the lists.
+    backend.documents.delayListVisibility(backend.databaseId, 'messages', 'b-late', 0);
+    assert.deepEqual((await pull(undefined)).items, ['a-first', 'b-late', 'c-after'], 'visible to a full pull now');
     const withoutOverlap = await pull(second.checkpoint);
     assert.deepEqual(withoutOverlap.items, [], 'missed: its $updatedAt is before the checkpoint');
-    const withOverlap = await pull(second.checkpoint, 2000);
+    // The overlap reaches back past b-late's stamp however long the writes above took.
+    const overlapMs = Date.now() - Date.parse(late.$updatedAt!) + 1000;
+    const withOverlap = await pull(second.checkpoint, overlapMs);
     assert.ok(withOverlap.items.includes('b-late'), `the overlap pull sees it: ${withOverlap.items.join(', ')}`);
   });
 });
