@@ -86,7 +86,8 @@ describe('backend: faults', function () {
       backend.faults.set({ latencyMinMs: 40, latencyMaxMs: 40, error503: 1 });
       const started = Date.now();
       const r = await rest(backend, 'GET', docsPath('messages'), { secret: user.secret });
-      assert.ok(Date.now() - started >= 40);
+      // Node timers may fire a millisecond or two early by the wall clock.
+      assert.ok(Date.now() - started >= 37, `${Date.now() - started} ms`);
       assert.equal(r.status, 503);
       assert.deepEqual(r.body, { message: 'Service Unavailable', code: 503, type: 'general_server_error', version: '1.6.2' });
       backend.faults.set({ error503: 0, error500: 1 });
@@ -132,7 +133,8 @@ describe('backend: faults', function () {
     it('an offline window refuses connections, drops realtime sockets, then comes back; stop() works while offline', async () => {
       const ws = await openRealtime(backend, [MESSAGES], { headers: { 'X-Appwrite-Session': user.secret } });
       await ws.next((f) => f.type === 'connected');
-      await backend.faults.goOffline(150);
+      // Long enough that no scheduling delay ends it during the checks; ended explicitly below.
+      await backend.faults.goOffline(60_000);
       assert.ok(backend.faults.offline);
       const e = await fetch(`${backend.url}/account`).catch((err: Error & { cause?: { code?: string } }) => err);
       assert.ok(e instanceof Error);
@@ -141,6 +143,11 @@ describe('backend: faults', function () {
       const fresh = await fetch(`${backend.url}/account`).catch((err: Error & { cause?: { code?: string } }) => err);
       assert.equal((fresh as Error & { cause?: { code?: string } }).cause?.code, 'ECONNREFUSED');
       assert.equal((await ws.closed).code, 1006);
+      assert.ok(backend.faults.offline, 'still offline after the checks');
+      await backend.faults.goOnline();
+      assert.equal((await rest(backend, 'GET', '/account', { secret: user.secret })).status, 200);
+      // A window also ends by itself.
+      await backend.faults.goOffline(100);
       while (backend.faults.offline) await sleep(10);
       assert.equal((await rest(backend, 'GET', '/account', { secret: user.secret })).status, 200);
       await backend.faults.goOffline(10_000);
@@ -165,7 +172,10 @@ describe('backend: faults', function () {
 
     it('late commit: a write is stamped now but lists see it only later; get finds it at once', async () => {
       const db = new Databases(user.client);
-      backend.faults.set({ lateCommitMs: 400 });
+      // A window far longer than the checks below take even on a loaded machine.
+      const LATE_MS = 3000;
+      backend.faults.set({ lateCommitMs: LATE_MS });
+      const sent = Date.now();
       const late = await db.createDocument(DB, 'messages', ID.unique(), { projectId: 'late', role: 'user', content: 'late', sequence: 1 });
       backend.faults.set({ lateCommitMs: 0 });
       const onTime = await db.createDocument(DB, 'messages', ID.unique(), { projectId: 'late', role: 'user', content: 'on time', sequence: 2 });
@@ -175,8 +185,18 @@ describe('backend: faults', function () {
       assert.deepEqual(before.documents.map((d) => d.$id), [onTime.$id]);
       assert.equal(before.total, 1);
       assert.equal((await db.getDocument(DB, 'messages', late.$id)).$id, late.$id);
-      await sleep(450);
-      assert.deepEqual((await list()).documents.map((d) => d.$id), [late.$id, onTime.$id]);
+      assert.ok(Date.now() - sent < LATE_MS, 'the checks above ran inside the window');
+      // It appears by itself once the window has passed, and not before.
+      let ids: string[] = [];
+      for (;;) {
+        const at = Date.now();
+        ids = (await list()).documents.map((d) => d.$id);
+        if (ids.length > 1) break;
+        assert.ok(at - sent < LATE_MS + 5000, 'the late write never became visible');
+        await sleep(50);
+      }
+      assert.ok(Date.now() - sent >= LATE_MS, `visible after ${Date.now() - sent} ms`);
+      assert.deepEqual(ids, [late.$id, onTime.$id]);
     });
 
     it("a write hook runs between a client's read and its update: the conditional update then conflicts", async () => {

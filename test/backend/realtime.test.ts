@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { Databases, ID, Permission, Role } from 'appwrite';
 import { startBackend, documentEventNames, type Backend } from './index';
 import { DB, newUser, rest, docsPath, watchResponses } from './helpers';
-import { openRealtime, sleep, type Frame } from './wsClient';
+import { openRealtime, sleep, type Frame, type RawRealtime } from './wsClient';
 import { AppwriteRealtime } from '../../src/infra/appwrite/realtime';
 import type { RealtimeEvent, RealtimeStateChange } from '../../src/core/remote';
 
@@ -12,6 +12,23 @@ const PROJECTS = `databases.${DB}.collections.projects.documents`;
 function isEvent(action: string, id?: string) {
   return (f: Frame) =>
     f.type === 'event' && (f.data?.events ?? []).some((e) => e === `${MESSAGES}.${id ?? (f.data?.payload?.$id as string)}.${action}`);
+}
+
+/**
+ * Creates a document everyone may read, with the API key, and waits until each of `sockets` has
+ * it. Each socket's frames arrive in the order the server sent them, so an event the server had
+ * sent a socket before the marker has arrived by then: "nothing else arrived" becomes a check
+ * that does not depend on how long the test waits.
+ */
+async function marker(backend: Backend, sockets: RawRealtime[]): Promise<string> {
+  const id = ID.unique();
+  const r = await rest(backend, 'POST', docsPath('messages'), {
+    key: true,
+    body: { documentId: id, data: { projectId: 'marker', role: 'system', content: 'marker', sequence: 0 }, permissions: [Permission.read(Role.any())] },
+  });
+  assert.equal(r.status, 201);
+  for (const ws of sockets) await ws.next(isEvent('create', id));
+  return id;
 }
 
 describe('backend: realtime (1.6 protocol over real WebSockets)', function () {
@@ -136,9 +153,13 @@ describe('backend: realtime (1.6 protocol over real WebSockets)', function () {
     await all.next(isEvent('create', 'only-this'));
     const single = await oneDoc.next((f) => f.type === 'event');
     assert.equal(single.data!.payload!.$id, 'only-this');
-    await sleep(50);
-    assert.deepEqual(oneDoc.events().map((e) => e.data!.payload!.$id), ['only-this']);
-    assert.equal(projectsOnly.events().length, 0);
+    // Markers each socket does receive, sent after everything above: anything else sent to it came first.
+    await db.updateDocument(DB, 'messages', 'only-this', { content: 'b2' });
+    await oneDoc.next(isEvent('update', 'only-this'));
+    assert.deepEqual(oneDoc.events().map((e) => `${e.data!.payload!.$id} ${String(e.data!.events![0]).split('.').pop()}`), ['only-this create', 'only-this update']);
+    const project = await db.createDocument(DB, 'projects', ID.unique(), { userId: alice.id, title: 'Marker', slug: 'marker', framework: 'react', status: 'active' });
+    await projectsOnly.next((f) => f.type === 'event' && f.data?.payload?.$id === project.$id);
+    assert.deepEqual(projectsOnly.events().map((e) => e.data!.payload!.$id), [project.$id], 'no messages events on the projects channel');
   });
 
   it("another user gets no events for documents they can't read, until they are granted read; a signed-out socket stops hearing", async () => {
@@ -159,15 +180,18 @@ describe('backend: realtime (1.6 protocol over real WebSockets)', function () {
     const bobSees = await bobWs.next(isEvent('update', id));
     assert.equal(bobSees.data!.payload!.content, 'shared');
     assert.deepEqual(bobWs.events().map((e) => e.data!.events![0]), [`${MESSAGES}.${id}.update`], 'bob never saw the private create');
-    assert.equal(guestWs.events().length, 0);
+    const first = await marker(backend, [guestWs]);
+    assert.deepEqual(guestWs.events().map((e) => e.data!.payload!.$id), [first], 'the guest saw neither the create nor the update');
 
     // Alice signs out: her socket is re-checked at delivery and hears nothing more.
     const out = await rest(backend, 'DELETE', '/account/sessions/current', { secret: alice.secret });
     assert.equal(out.status, 204);
     await rest(backend, 'PATCH', docsPath('messages', id), { key: true, body: { data: { content: 'after sign-out' } } });
     await bobWs.next((f) => f.type === 'event' && f.data!.payload!.content === 'after sign-out');
-    await sleep(30);
+    // Signed out, her socket is a guest's: it gets a public marker sent afterwards, but not the update before it.
+    const second = await marker(backend, [aliceWs]);
     assert.ok(!aliceWs.events().some((e) => e.data!.payload!.content === 'after sign-out'));
+    assert.equal(aliceWs.events().at(-1)!.data!.payload!.$id, second);
     alice = await newUser(backend, 'alice2@example.com');
   });
 
