@@ -51,11 +51,7 @@ export function treeItem(page: Page, label: string, scope = '.sidebar'): Locator
 /** Run a command by its palette title: F1, type, wait for it to be the focused row, Enter. */
 export async function runCommand(page: Page, title: string, timeout = 20_000): Promise<void> {
   const widget = page.locator('.quick-input-widget');
-  await page.locator('.monaco-workbench').focus().catch(() => undefined);
-  await page.keyboard.press('F1');
-  const input = widget.locator('input.input');
-  await input.waitFor({ state: 'visible', timeout });
-  await input.fill(`>${title}`);
+  await paletteRows(page, title, timeout);
   await widget.locator('.monaco-list-row.focused', { hasText: title }).waitFor({ timeout });
   await page.keyboard.press('Enter');
   await widget.waitFor({ state: 'hidden', timeout });

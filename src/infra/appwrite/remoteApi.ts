@@ -278,6 +278,16 @@ export class AppwriteRemoteApi implements RemoteApi {
     }
   }
 
+  /** Sends one write; a 409 becomes a ConflictError carrying the server's current document. */
+  private async write<K extends CollectionKind>(kind: K, id: string, signal: AbortSignal | undefined, send: () => Promise<{ data: unknown }>): Promise<unknown> {
+    try {
+      return (await send()).data;
+    } catch (e) {
+      if (e instanceof ConflictError) return this.conflict(kind, id, e, signal);
+      throw e;
+    }
+  }
+
   private async conflict<K extends CollectionKind>(kind: K, id: string, e: ConflictError, signal?: AbortSignal): Promise<never> {
     const current = await this.current(kind, id, signal);
     throw new ConflictError<DocumentOf<K>>(e.message, current, e.details);
@@ -301,19 +311,10 @@ export class AppwriteRemoteApi implements RemoteApi {
     this.documentsPath(kind, id); // validates the client-chosen id before any request
     const params: Record<string, unknown> = { documentId: id, data: withoutSystemFields(data) };
     if (options.permissions) params.permissions = options.permissions;
-    try {
-      const { data: doc } = await this.rest.call({
-        method: 'POST',
-        path: this.documentsPath(kind),
-        params,
-        signal: options.signal,
-        what,
-      });
-      return this.parseDocument(kind, doc, what);
-    } catch (e) {
-      if (e instanceof ConflictError) return this.conflict(kind, id, e, options.signal);
-      throw e;
-    }
+    const doc = await this.write(kind, id, options.signal, () =>
+      this.rest.call({ method: 'POST', path: this.documentsPath(kind), params, signal: options.signal, what }),
+    );
+    return this.parseDocument(kind, doc, what);
   }
 
   async update<K extends CollectionKind>(
@@ -324,31 +325,18 @@ export class AppwriteRemoteApi implements RemoteApi {
   ): Promise<DocumentOf<K>> {
     const what = `Update ${kind} ${id}`;
     const headers = this.timestampHeader(options.basedOn);
-    try {
-      const { data: doc } = await this.rest.call({
-        method: 'PATCH',
-        path: this.documentsPath(kind, id),
-        params: { data: withoutSystemFields(data) },
-        headers,
-        signal: options.signal,
-        what,
-      });
-      return this.parseDocument(kind, doc, what);
-    } catch (e) {
-      if (e instanceof ConflictError) return this.conflict(kind, id, e, options.signal);
-      throw e;
-    }
+    const doc = await this.write(kind, id, options.signal, () =>
+      this.rest.call({ method: 'PATCH', path: this.documentsPath(kind, id), params: { data: withoutSystemFields(data) }, headers, signal: options.signal, what }),
+    );
+    return this.parseDocument(kind, doc, what);
   }
 
   async delete(kind: CollectionKind, id: string, options: WriteOptions = {}): Promise<void> {
     const what = `Delete ${kind} ${id}`;
     const headers = this.timestampHeader(options.basedOn);
-    try {
-      await this.rest.call({ method: 'DELETE', path: this.documentsPath(kind, id), headers, signal: options.signal, what });
-    } catch (e) {
-      if (e instanceof ConflictError) return this.conflict(kind, id, e, options.signal);
-      throw e;
-    }
+    await this.write(kind, id, options.signal, () =>
+      this.rest.call({ method: 'DELETE', path: this.documentsPath(kind, id), headers, signal: options.signal, what }),
+    );
   }
 
   async account(options: CallOptions = {}): Promise<RemoteAccount> {
