@@ -85,20 +85,13 @@ function wire(context: vscode.ExtensionContext, log: Log, activateStart: number)
   context.subscriptions.push(projects, files, projectsTree, filesTree, projectsView, filesView, statusBar);
 
   context.subscriptions.push(
-    filesView.onDidExpandElement((e) => {
-      const id = files.projectId();
-      if (id) viewState.setExpanded(id, e.element.path, true);
-    }),
-    filesView.onDidCollapseElement((e) => {
-      const id = files.projectId();
-      if (id) viewState.setExpanded(id, e.element.path, false);
-    }),
+    filesView.onDidExpandElement((e) => viewState.setExpanded(e.element.projectId, e.element.path, true)),
+    filesView.onDidCollapseElement((e) => viewState.setExpanded(e.element.projectId, e.element.path, false)),
   );
 
   const updateProjectKeys = () => {
     const count = store.projects().length;
     contextKeys.set(Keys.hasProjects, count > 0);
-    projectsView.message = undefined;
     statusBar.show({ state: 'local', projects: count });
   };
   context.subscriptions.push(
