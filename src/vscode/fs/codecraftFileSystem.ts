@@ -6,6 +6,8 @@ import type { Logger } from '../../core/ports';
 import type { LocalStore } from '../../core/store';
 
 const encoder = new TextEncoder();
+/** Trees kept for projects whose files were recently opened; older ones are rebuilt on demand. */
+const MAX_CACHED_TREES = 8;
 
 /**
  * Serves `codecraft://<projectId>/<path>` from the local store, so a project's
@@ -105,9 +107,16 @@ export class CodeCraftFileSystemProvider implements vscode.FileSystemProvider, v
     let tree = this.trees.get(projectId);
     if (!tree) {
       tree = buildFileTree(projectId, await this.store.loadFiles(projectId));
-      this.trees.set(projectId, tree);
     }
+    this.remember(projectId, tree);
     return { tree, path };
+  }
+
+  /** Least recently used last out: a Map keeps insertion order, so re-inserting marks as recent. */
+  private remember(projectId: string, tree: FileTree): void {
+    this.trees.delete(projectId);
+    this.trees.set(projectId, tree);
+    while (this.trees.size > MAX_CACHED_TREES) this.trees.delete(this.trees.keys().next().value as string);
   }
 
   /** Tells open editors which files changed, by comparing the old tree with the store's current files. */
@@ -115,7 +124,7 @@ export class CodeCraftFileSystemProvider implements vscode.FileSystemProvider, v
     const files = this.store.files(projectId);
     if (!files) return;
     const after = buildFileTree(projectId, files);
-    this.trees.set(projectId, after);
+    this.remember(projectId, after);
     const events: vscode.FileChangeEvent[] = [];
     const uri = (p: string) => vscode.Uri.from({ scheme: 'codecraft', authority: projectId, path: `/${p}` });
     const walk = (nodes: readonly FileTreeNode[], visit: (n: FileTreeNode) => void) => {
