@@ -10,6 +10,10 @@
  *   `<namespace>/quarantine/`, counted and logged; the good data still loads.
  * - Writes are serialised per record. Memory changes only after the write is
  *   durable; a failed write rejects with a StorageError and leaves memory as it was.
+ * - The cache of loaded messages and files records is bounded (least recently
+ *   used out; see `maxCachedRecords` / `maxCachedBytes`). Only a record with no
+ *   write queued or in flight and no load in flight is dropped, so what is
+ *   dropped is exactly what is on disk, and the next access reads it again.
  */
 import { InvalidError, StorageError } from '../errors';
 import {
@@ -43,6 +47,10 @@ export const RECORD_NAMES: Record<CollectionKind, string> = {
 };
 
 export const DEFAULT_MAX_BLOB_BYTES = 50 * 1024 * 1024;
+/** Loaded messages/files records kept in memory at most (all projects of the shown account). */
+export const DEFAULT_MAX_CACHED_RECORDS = 16;
+/** Stored (UTF-8 JSON) bytes of loaded messages/files records kept in memory at most. */
+export const DEFAULT_MAX_CACHED_BYTES = 256 * 1024 * 1024;
 
 export type ProjectScopedKind = 'messages' | 'files';
 
@@ -68,6 +76,18 @@ export interface LocalStoreOptions {
   clock: Pick<Clock, 'now'>;
   /** Blob records larger than this are quarantined without being read. */
   maxBlobBytes?: number;
+  /**
+   * How many loaded messages/files records stay cached (least recently used
+   * out). Default DEFAULT_MAX_CACHED_RECORDS.
+   */
+  maxCachedRecords?: number;
+  /**
+   * How many bytes of loaded messages/files records stay cached, counted as
+   * their stored size (the parsed objects take roughly one to three times
+   * that). The most recently used record stays even when it alone is over.
+   * Default DEFAULT_MAX_CACHED_BYTES.
+   */
+  maxCachedBytes?: number;
 }
 
 /** A change to one record, applied atomically (items and checkpoint together). */
@@ -96,8 +116,11 @@ type Doc = DocOf[CollectionKind];
 interface Session {
   readonly ns: string;
   projects: StoreRecord<Project>;
-  /** Loaded messages and files records, by `<projectId>|<kind>`. */
+  /** Loaded messages and files records, by `<projectId>|<kind>`, least recently used first. */
   readonly scoped: Map<string, StoreRecord<Message> | StoreRecord<ProjectFile>>;
+  /** Stored size of each cached record (same keys as `scoped`), and their sum. */
+  readonly sizes: Map<string, number>;
+  cachedBytes: number;
   readonly loading: Map<string, Promise<StoreRecord<Doc>>>;
   /** Record keys written by a newer format version: shown empty, never overwritten. */
   readonly readOnly: Set<string>;
@@ -141,6 +164,15 @@ function randomHex(): string {
   return part() + part();
 }
 
+function positiveInt(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < 1) throw new InvalidError(`${name} must be a positive whole number, not ${value}`);
+  return value;
+}
+
+/** What an empty record is counted as in the cache budget. */
+const EMPTY_RECORD_BYTES = 64;
+
 function describe(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
@@ -151,6 +183,8 @@ export class LocalStore implements Disposable {
   private readonly log: Logger;
   private readonly clock: Pick<Clock, 'now'>;
   private readonly maxBlobBytes: number;
+  private readonly maxCachedRecords: number;
+  private readonly maxCachedBytes: number;
 
   private ident: StoreIdentity | undefined;
   private session: Session | undefined;
@@ -167,6 +201,8 @@ export class LocalStore implements Disposable {
     this.log = options.logger;
     this.clock = options.clock;
     this.maxBlobBytes = options.maxBlobBytes ?? DEFAULT_MAX_BLOB_BYTES;
+    this.maxCachedRecords = positiveInt(options.maxCachedRecords, DEFAULT_MAX_CACHED_RECORDS, 'maxCachedRecords');
+    this.maxCachedBytes = positiveInt(options.maxCachedBytes, DEFAULT_MAX_CACHED_BYTES, 'maxCachedBytes');
   }
 
   // ---------------------------------------------------------------- identity
@@ -225,7 +261,15 @@ export class LocalStore implements Disposable {
     if (sameIdentity(identity, this.ident) && this.session !== undefined) return Promise.resolve();
     this.ident = identity;
     this.session = identity
-      ? { ns: namespaceFor(identity), projects: emptyRecord(), scoped: new Map(), loading: new Map(), readOnly: new Set<string>() }
+      ? {
+          ns: namespaceFor(identity),
+          projects: emptyRecord(),
+          scoped: new Map(),
+          sizes: new Map(),
+          cachedBytes: 0,
+          loading: new Map(),
+          readOnly: new Set<string>(),
+        }
       : undefined;
     let housekeeping: Promise<void> = Promise.resolve();
     if (this.session) housekeeping = this.loadProjects(this.session);
@@ -306,7 +350,12 @@ export class LocalStore implements Disposable {
     return this.cached(this.session, kind, projectId ?? '')?.lastSync ?? null;
   }
 
-  /** Project ids whose messages or files are loaded in memory. */
+  /** What the bounded cache of messages and files records holds now (all projects, both kinds). */
+  cacheStats(): { records: number; bytes: number } {
+    return { records: this.session?.scoped.size ?? 0, bytes: this.session?.cachedBytes ?? 0 };
+  }
+
+  /** Project ids whose messages or files are loaded in memory, least recently used first. */
   loadedProjects(kind: ProjectScopedKind): string[] {
     const suffix = `|${kind}`;
     const keys = this.session ? [...this.session.scoped.keys()] : [];
@@ -385,12 +434,12 @@ export class LocalStore implements Disposable {
       }
       const next = this.edited(kind, current, upserts, edit);
       if (!next) return;
-      await this.persist(session.ns, kind, scope, next);
-      this.commit(session, kind, scope, next);
+      const bytes = await this.persist(session.ns, kind, scope, next);
+      this.commit(session, kind, scope, next, bytes);
       // Switched away and back meanwhile: `next` is what this account's record now holds on disk.
       const shown = this.session;
       if (!shown || shown.ns !== session.ns) return;
-      if (shown !== session) this.commit(shown, kind, scope, next);
+      if (shown !== session) this.commit(shown, kind, scope, next, bytes);
       this.changes.fire({ kind, projectId: scope, reason: 'write' });
     });
   }
@@ -459,17 +508,59 @@ export class LocalStore implements Disposable {
     return `${projectId}|${kind}`;
   }
 
+  /** A cached record, marked as the most recently used. */
   private cached(session: Session | undefined, kind: ProjectScopedKind, projectId: string): StoreRecord<Doc> | undefined {
-    return session?.scoped.get(this.cacheKey(kind, projectId)) as StoreRecord<Doc> | undefined;
+    if (!session) return undefined;
+    const key = this.cacheKey(kind, projectId);
+    const record = session.scoped.get(key);
+    if (record === undefined) return undefined;
+    session.scoped.delete(key);
+    session.scoped.set(key, record);
+    return record as StoreRecord<Doc>;
   }
 
-  /** Into the session's own caches: a session that is no longer shown just drops it later. */
-  private commit(session: Session, kind: CollectionKind, projectId: string | undefined, record: StoreRecord<Doc>): void {
-    if (kind === 'projects') session.projects = record as StoreRecord<Project>;
-    else session.scoped.set(this.cacheKey(kind, projectId!), record as StoreRecord<Message>);
+  /**
+   * Into the session's own caches: a session that is no longer shown just drops it later.
+   * `bytes`: the record's stored size, what it counts for in the cache budget.
+   */
+  private commit(session: Session, kind: CollectionKind, projectId: string | undefined, record: StoreRecord<Doc>, bytes: number): void {
+    if (kind === 'projects') {
+      session.projects = record as StoreRecord<Project>;
+      return;
+    }
+    const key = this.cacheKey(kind, projectId!);
+    session.scoped.delete(key);
+    session.scoped.set(key, record as StoreRecord<Message>);
+    session.cachedBytes += bytes - (session.sizes.get(key) ?? 0);
+    session.sizes.set(key, bytes);
+    this.trim(session);
   }
 
-  private async persist(ns: string, kind: CollectionKind, projectId: string | undefined, record: StoreRecord<Doc>): Promise<void> {
+  /**
+   * Drop least recently used records until the cache is within its bounds.
+   * Skipped: the most recently used record, and records with a load or a write
+   * (queued or in flight) — so a dropped record is exactly what is on disk.
+   * Skipped records are tried again when their load or write settles.
+   */
+  private trim(session: Session): void {
+    const over = () => session.scoped.size > this.maxCachedRecords || session.cachedBytes > this.maxCachedBytes;
+    if (!over()) return;
+    const keys = [...session.scoped.keys()];
+    for (const key of keys.slice(0, -1)) {
+      if (!over()) break;
+      const bar = key.lastIndexOf('|');
+      const projectId = key.slice(0, bar);
+      const kind = key.slice(bar + 1) as ProjectScopedKind;
+      if (session.loading.has(key) || this.queues.has(this.blobPath(session.ns, kind, projectId))) continue;
+      session.scoped.delete(key);
+      session.cachedBytes -= session.sizes.get(key) ?? 0;
+      session.sizes.delete(key);
+      this.log.debug(`Released ${kind} of project ${projectId} from memory (cache full); they load again from the local store when needed`);
+    }
+  }
+
+  /** Save a record; resolves with its stored size in bytes (0 for projects, which live in the KeyValueStore). */
+  private async persist(ns: string, kind: CollectionKind, projectId: string | undefined, record: StoreRecord<Doc>): Promise<number> {
     const key = this.recordKey(ns, kind, projectId);
     let bytes: Uint8Array | undefined;
     if (kind !== 'projects') {
@@ -487,6 +578,7 @@ export class LocalStore implements Disposable {
       this.log.error(`Could not save ${RECORD_NAMES[kind]}${projectId ? ` of project ${projectId}` : ''}: ${describe(e)}`);
       throw new StorageError(`Could not save ${kind} to the local store: ${describe(e)}`, { cause: e });
     }
+    return bytes?.byteLength ?? 0;
   }
 
   /** One write at a time per record; a failed write does not block the next. */
@@ -496,7 +588,10 @@ export class LocalStore implements Disposable {
     const tail = run.catch(() => undefined);
     this.queues.set(key, tail);
     void tail.then(() => {
-      if (this.queues.get(key) === tail) this.queues.delete(key);
+      if (this.queues.get(key) !== tail) return;
+      this.queues.delete(key);
+      // The record may have been kept over the cache bounds while its write was pending.
+      if (this.session) this.trim(this.session);
     });
     return run;
   }
@@ -585,7 +680,9 @@ export class LocalStore implements Disposable {
     let p = session.loading.get(key);
     if (!p) {
       p = this.loadBlob(session, kind, projectId).finally(() => {
-        if (session.loading.get(key) === p) session.loading.delete(key);
+        if (session.loading.get(key) !== p) return;
+        session.loading.delete(key);
+        this.trim(session);
       });
       session.loading.set(key, p);
     }
@@ -597,21 +694,23 @@ export class LocalStore implements Disposable {
     const path = this.blobPath(ns, kind, projectId);
     const name = path.slice(ns.length + 1);
     // The first record to arrive wins within the session (a write may have committed meanwhile).
+    let size: number | undefined;
     const settle = (record: StoreRecord<Doc>): StoreRecord<Doc> => {
       const cached = this.cached(session, kind, projectId);
       if (cached) return cached;
-      this.commit(session, kind, projectId, record);
+      this.commit(session, kind, projectId, record, record.items.length ? (size ?? EMPTY_RECORD_BYTES) : EMPTY_RECORD_BYTES);
       return record;
     };
     let bytes: Uint8Array | undefined;
     try {
-      const size = await this.blobs.size(path);
+      size = await this.blobs.size(path);
       if (size === undefined) return settle(emptyRecord());
       if (size > this.maxBlobBytes) {
         await this.quarantineBlob(ns, path, name, `record is ${size} bytes, over the ${this.maxBlobBytes}-byte limit`);
         return settle(emptyRecord());
       }
       bytes = await this.blobs.read(path);
+      if (bytes) size = bytes.byteLength;
     } catch (e) {
       // Unreadable (permissions, I/O): show nothing for now but leave the file alone.
       this.log.error(`Could not read ${name}: ${describe(e)}`);
@@ -687,10 +786,10 @@ export class LocalStore implements Disposable {
     try {
       const body = JSON.stringify({ reason, source: name, quarantinedAt: new Date(this.clock.now()).toISOString(), value });
       await this.blobs.writeAtomic(this.quarantinePath(ns, name), new TextEncoder().encode(body));
-      return true;
     } catch (e) {
       this.log.error(`Could not save the quarantined ${name}: ${describe(e)}`);
       return false;
     }
+    return true;
   }
 }
