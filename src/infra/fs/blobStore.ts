@@ -2,18 +2,46 @@
  * BlobStore on the real file system (the extension's global storage folder).
  * Writes are atomic: a unique temp file in the same folder, fsync, rename.
  * A path that would leave the root is refused.
+ *
+ * A crash between the temp write and the rename leaves the temp file behind
+ * (hidden from list()). The first write into each folder removes such files
+ * of that folder once they are older than `tempMaxAgeMs` (default one hour;
+ * a younger one may belong to another window writing right now), and
+ * sweepTempFiles() does the same for a whole tree.
  */
 import { randomBytes } from 'node:crypto';
-import { constants as fsConstants } from 'node:fs';
+import { constants as fsConstants, type Dirent } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import type { BlobStore } from '../../core/ports';
+import type { BlobStore, Logger } from '../../core/ports';
+
+export const DEFAULT_TEMP_MAX_AGE_MS = 60 * 60 * 1000;
+
+/** The temp names writeAtomic makes: `.<name>.<pid>.<12 hex digits>.tmp`. */
+const TEMP_NAME = /^\..+\.\d+\.[0-9a-f]{12}\.tmp$/;
+
+export interface NodeBlobStoreOptions {
+  /** Temp files younger than this are left alone by the sweep on first write to a folder. */
+  tempMaxAgeMs?: number;
+  /** Reports what the sweep on first write removed or could not remove. */
+  logger?: Pick<Logger, 'info' | 'warn'>;
+  /** Wall clock for temp file ages (tests). */
+  now?: () => number;
+}
 
 export class NodeBlobStore implements BlobStore {
   private readonly root: string;
+  private readonly tempMaxAgeMs: number;
+  private readonly log: Pick<Logger, 'info' | 'warn'> | undefined;
+  private readonly now: () => number;
+  /** Folders whose leftover temp files were already swept by a write. */
+  private readonly swept = new Set<string>();
 
-  constructor(rootDir: string) {
+  constructor(rootDir: string, options: NodeBlobStoreOptions = {}) {
     this.root = path.resolve(rootDir);
+    this.tempMaxAgeMs = checkAge(options.tempMaxAgeMs ?? DEFAULT_TEMP_MAX_AGE_MS);
+    this.log = options.logger;
+    this.now = options.now ?? Date.now;
   }
 
   /** Absolute path for a relative, '/'-separated store path; throws when it escapes the root. */
@@ -52,6 +80,15 @@ export class NodeBlobStore implements BlobStore {
     const target = this.resolve(rel);
     const dir = path.dirname(target);
     await fs.mkdir(dir, { recursive: true });
+    if (!this.swept.has(dir)) {
+      this.swept.add(dir);
+      try {
+        const removed = await this.sweepFolder(dir, this.tempMaxAgeMs, false);
+        if (removed.length) this.log?.info(`Removed ${removed.length} temp file(s) left by an interrupted write: ${removed.join(', ')}`);
+      } catch (e) {
+        this.log?.warn(`Could not remove old temp files: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
     const temp = path.join(dir, `.${path.basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
     const handle = await fs.open(temp, fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_WRONLY, 0o600);
     try {
@@ -94,6 +131,51 @@ export class NodeBlobStore implements BlobStore {
       throw e;
     }
   }
+
+  /**
+   * Delete temp files left by interrupted writes that are older than
+   * `olderThanMs` (by modification time), in `dir` and the folders below it
+   * (default: the whole store). Files younger than that are left alone: another
+   * window may be writing them right now. Resolves with the store paths deleted.
+   */
+  async sweepTempFiles(olderThanMs: number = DEFAULT_TEMP_MAX_AGE_MS, dir = ''): Promise<string[]> {
+    return this.sweepFolder(dir === '' ? this.root : this.resolve(dir), checkAge(olderThanMs), true);
+  }
+
+  private async sweepFolder(abs: string, olderThanMs: number, recursive: boolean): Promise<string[]> {
+    let entries: Dirent[];
+    try {
+      entries = await fs.readdir(abs, { withFileTypes: true });
+    } catch (e) {
+      if (isNotFound(e)) return [];
+      throw e;
+    }
+    const removed: string[] = [];
+    const cutoff = this.now() - olderThanMs;
+    for (const entry of entries) {
+      const full = path.join(abs, entry.name);
+      if (entry.isDirectory()) {
+        if (recursive) removed.push(...(await this.sweepFolder(full, olderThanMs, true)));
+        continue;
+      }
+      if (!entry.isFile() || !TEMP_NAME.test(entry.name)) continue;
+      try {
+        const st = await fs.stat(full);
+        if (st.mtimeMs > cutoff) continue;
+        await fs.rm(full, { force: true });
+        removed.push(path.relative(this.root, full).split(path.sep).join('/'));
+      } catch (e) {
+        // Renamed or removed meanwhile (its writer finished, or another window swept it).
+        if (!isNotFound(e)) throw e;
+      }
+    }
+    return removed.sort();
+  }
+}
+
+function checkAge(ms: number): number {
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) throw new Error(`A temp file age must be a non-negative number of milliseconds, not ${String(ms)}`);
+  return ms;
 }
 
 function isNotFound(e: unknown): boolean {
