@@ -14,6 +14,7 @@
  *   used out; see `maxCachedRecords` / `maxCachedBytes`). Only a record with no
  *   write queued or in flight and no load in flight is dropped, so what is
  *   dropped is exactly what is on disk, and the next access reads it again.
+ * - The quarantine folder keeps the newest `maxQuarantined` entries per account.
  */
 import { InvalidError, StorageError } from '../errors';
 import {
@@ -51,6 +52,8 @@ export const DEFAULT_MAX_BLOB_BYTES = 50 * 1024 * 1024;
 export const DEFAULT_MAX_CACHED_RECORDS = 16;
 /** Stored (UTF-8 JSON) bytes of loaded messages/files records kept in memory at most. */
 export const DEFAULT_MAX_CACHED_BYTES = 256 * 1024 * 1024;
+/** Quarantined entries (each with its `.reason.json`) kept per account; older ones are deleted. */
+export const DEFAULT_MAX_QUARANTINED = 50;
 
 export type ProjectScopedKind = 'messages' | 'files';
 
@@ -88,6 +91,8 @@ export interface LocalStoreOptions {
    * Default DEFAULT_MAX_CACHED_BYTES.
    */
   maxCachedBytes?: number;
+  /** Quarantined entries kept per account; the oldest beyond are deleted. Default DEFAULT_MAX_QUARANTINED. */
+  maxQuarantined?: number;
 }
 
 /** A change to one record, applied atomically (items and checkpoint together). */
@@ -185,6 +190,7 @@ export class LocalStore implements Disposable {
   private readonly maxBlobBytes: number;
   private readonly maxCachedRecords: number;
   private readonly maxCachedBytes: number;
+  private readonly maxQuarantined: number;
 
   private ident: StoreIdentity | undefined;
   private session: Session | undefined;
@@ -203,6 +209,7 @@ export class LocalStore implements Disposable {
     this.maxBlobBytes = options.maxBlobBytes ?? DEFAULT_MAX_BLOB_BYTES;
     this.maxCachedRecords = positiveInt(options.maxCachedRecords, DEFAULT_MAX_CACHED_RECORDS, 'maxCachedRecords');
     this.maxCachedBytes = positiveInt(options.maxCachedBytes, DEFAULT_MAX_CACHED_BYTES, 'maxCachedBytes');
+    this.maxQuarantined = positiveInt(options.maxQuarantined, DEFAULT_MAX_QUARANTINED, 'maxQuarantined');
   }
 
   // ---------------------------------------------------------------- identity
@@ -778,6 +785,7 @@ export class LocalStore implements Disposable {
     } catch (e) {
       this.log.error(`Could not move ${name} to quarantine: ${describe(e)}`);
     }
+    await this.pruneQuarantine(ns);
   }
 
   /** Save a value (record or rejected items) into quarantine. Returns false when that failed. */
@@ -790,6 +798,43 @@ export class LocalStore implements Disposable {
       this.log.error(`Could not save the quarantined ${name}: ${describe(e)}`);
       return false;
     }
+    await this.pruneQuarantine(ns);
     return true;
+  }
+
+  /**
+   * Keep the newest `maxQuarantined` entries of the account's quarantine
+   * folder; older ones go, each with its `.reason.json`. Oldest by the time
+   * stamp and counter at the front of the name (files not named that way are
+   * left alone). Best effort: a failure is logged and retried next time.
+   */
+  private async pruneQuarantine(ns: string): Promise<void> {
+    const dir = `${ns}/quarantine`;
+    try {
+      const entries = new Map<string, { stamp: string; seq: number; files: string[] }>();
+      for (const file of await this.blobs.list(dir)) {
+        const m = /^(\d{8}T\d{9}Z)-(\d+)-(.+?)(\.reason)?\.json$/.exec(file);
+        if (!m) continue;
+        const id = `${m[1]}-${m[2]}-${m[3]}`;
+        const entry = entries.get(id) ?? { stamp: m[1]!, seq: Number(m[2]), files: [] };
+        entry.files.push(file);
+        entries.set(id, entry);
+      }
+      if (entries.size <= this.maxQuarantined) return;
+      const oldestFirst = [...entries.entries()].sort(([ia, a], [ib, b]) =>
+        a.stamp !== b.stamp ? (a.stamp < b.stamp ? -1 : 1) : a.seq !== b.seq ? a.seq - b.seq : ia < ib ? -1 : ia > ib ? 1 : 0,
+      );
+      const doomed = oldestFirst.slice(0, entries.size - this.maxQuarantined);
+      const deleted: string[] = [];
+      for (const [id, entry] of doomed) {
+        for (const file of entry.files) await this.blobs.delete(`${dir}/${file}`);
+        deleted.push(id);
+      }
+      this.log.info(
+        `Pruned ${deleted.length} old quarantine entr${deleted.length === 1 ? 'y' : 'ies'} (keeping the newest ${this.maxQuarantined}): ${deleted.join(', ')}`,
+      );
+    } catch (e) {
+      this.log.warn(`Could not prune the quarantine folder: ${describe(e)}`);
+    }
   }
 }
