@@ -2,13 +2,15 @@
  * Local-first paint budget: load the store and build the Projects view for
  * 1,000 projects (target ≤ 20 ms), and build one project's tree of 20,000
  * files (target ≤ 50 ms). Warm-up, then the median of several runs.
+ * Also: browsing 40 projects' files keeps the cache within its bound, and what
+ * an evicted record costs to load again (no target; reported).
  */
 import { cpus, loadavg } from 'node:os';
 import { buildFileTree, type FileTreeNode } from '../src/core/fileTree';
 import type { Project, ProjectFile } from '../src/core/model';
 import { nullLogger } from '../src/core/ports';
 import { projectRows } from '../src/core/projectsView';
-import { LocalStore, MemoryBlobStore, namespaceFor, RECORD_NAMES, type StoreIdentity } from '../src/core/store';
+import { LocalStore, MemoryBlobStore, namespaceFor, RECORD_NAMES, safeFileName, type StoreIdentity } from '../src/core/store';
 import { MemoryMemento } from '../test/helpers/memento';
 
 const identity: StoreIdentity = { endpoint: 'http://127.0.0.1:8787/v1', project: 'codecraft', database: 'codecraft', userId: 'bench-user' };
@@ -124,11 +126,46 @@ export async function run(): Promise<Record<string, unknown>> {
   });
   if (walked !== expected) throw new Error(`walked ${walked} nodes`);
 
+  // Browse 40 projects of 5,000 files each with the default cache bounds.
+  const browse = new MemoryBlobStore();
+  const perProject = files(5_000);
+  for (let p = 0; p < 40; p++) {
+    const projectId = `p${String(p).padStart(6, '0')}`;
+    const items = perProject.map((f) => ({ ...f, projectId }));
+    browse.files.set(`${ns}/${safeFileName(projectId)}.files.json`, new TextEncoder().encode(JSON.stringify({ version: 1, items, lastSync: null, checkpoint: null })));
+  }
+  const recordBytes = browse.files.values().next().value!.byteLength;
+  const browser = new LocalStore({ state, blobs: browse, logger: nullLogger, clock: { now: () => NOW } });
+  await browser.useIdentity(identity);
+  let peak = 0;
+  for (let p = 0; p < 40; p++) {
+    await browser.loadFiles(`p${String(p).padStart(6, '0')}`);
+    peak = Math.max(peak, browser.cacheStats().records);
+  }
+  const held = browser.cacheStats();
+  if (held.records > 16) throw new Error(`cache holds ${held.records} records`);
+  let next = 0;
+  const reload = await measure(3, 11, async () => {
+    // Each run loads a project that the previous 16 loads pushed out of the cache.
+    const id = `p${String(next++ % 40).padStart(6, '0')}`;
+    if (browser.files(id)) throw new Error(`${id} was still cached`);
+    if ((await browser.loadFiles(id)).length !== 5_000) throw new Error('short reload');
+    for (let k = 1; k <= 16; k++) await browser.loadFiles(`p${String((next + 20 + k) % 40).padStart(6, '0')}`);
+  });
+
   report('projects view 1000 (store load + rows)', projectsView, 20);
   report('file tree 20000 (build, top level sorted)', tree, 50);
   report('file tree 20000 (build + every folder sorted)', treeFull, 50);
+  console.log(
+    `browse 40 projects × 5000 files (${(recordBytes / 1e6).toFixed(1)} MB stored each): cache peak ${peak} records, ` +
+      `holds ${held.records} (${(held.bytes / 1e6).toFixed(1)} MB stored) instead of 40 (${((40 * recordBytes) / 1e6).toFixed(1)} MB)`,
+  );
+  console.log(
+    `reload evicted records: ${(reload.median / 17).toFixed(2)} ms per 5000-file record from an in-memory blob store ` +
+      `(17 loads ${reload.median.toFixed(1)} ms median; no target)`,
+  );
   console.log(`(load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} on ${cpus().length} cores; figures are medians)`);
-  const result = { bench: 'store', node: process.version, projectsViewMs: +projectsView.median.toFixed(2), tree20kMs: +tree.median.toFixed(2), tree20kFullMs: +treeFull.median.toFixed(2) };
+  const result = { bench: 'store', node: process.version, projectsViewMs: +projectsView.median.toFixed(2), tree20kMs: +tree.median.toFixed(2), tree20kFullMs: +treeFull.median.toFixed(2), cachePeakRecords: peak, cacheHeldBytes: held.bytes, reloadMsPerRecord: +(reload.median / 17).toFixed(2) };
   console.log(JSON.stringify(result));
   return result;
 }
