@@ -53,9 +53,10 @@ export function activate(context: vscode.ExtensionContext): CodeCraftApi {
 }
 
 function wire(context: vscode.ExtensionContext, log: Log, activateStart: number): CodeCraftApi {
+  const blobs = new NodeBlobStore(context.globalStorageUri.fsPath, { logger: log.for('store') });
   const store = new LocalStore({
     state: context.globalState,
-    blobs: new NodeBlobStore(context.globalStorageUri.fsPath),
+    blobs,
     logger: log.for('store'),
     clock: systemClock,
   });
@@ -133,6 +134,8 @@ function wire(context: vscode.ExtensionContext, log: Log, activateStart: number)
           ? `Loaded ${count} projects from the local store for ${identity.endpoint} (project ${identity.project})`
           : 'No account remembered on this machine; nothing to show until one is connected',
       );
+      // Housekeeping off the activation path: temp files an interrupted write left behind.
+      void blobs.sweepTempFiles().catch((e: unknown) => log.for('store').warn(`Could not sweep temporary files: ${String(e)}`));
       const selected = viewState.selectedProject;
       if (selected && store.project(selected)) void vscode.commands.executeCommand(Commands.selectProject, selected);
     },

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { buildFileTree, type FileTree } from '../../core/fileTree';
+import type { ProjectFile } from '../../core/model';
 import type { Logger } from '../../core/ports';
 import { projectRows, type ProjectRow } from '../../core/projectsView';
 import type { LocalStore } from '../../core/store';
@@ -100,8 +101,9 @@ export class FilesViewModel implements FilesSource, vscode.Disposable {
     const task: Promise<void> = this.store
       .loadFiles(projectId)
       .then(
-        () => {
-          if (this.selected === projectId) this.rebuild();
+        (loaded) => {
+          // Build from what was loaded: the store may already have let go of its cached copy.
+          if (this.selected === projectId) this.rebuild(loaded);
         },
         (e: unknown) => this.log.error(`Could not load files of project ${projectId}: ${String(e)}`),
       )
@@ -112,10 +114,10 @@ export class FilesViewModel implements FilesSource, vscode.Disposable {
     return task;
   }
 
-  private rebuild(): void {
+  private rebuild(loaded?: readonly ProjectFile[]): void {
     const projectId = this.selected;
     if (!projectId) return;
-    const files = this.store.files(projectId) ?? [];
+    const files = loaded ?? this.store.files(projectId) ?? [];
     const tree = buildFileTree(projectId, files);
     for (const d of tree.duplicates) this.log.warn(`Two documents share the path "${d.path}"; showing ${d.keptId ?? 'the folder'}, not ${d.dropped.$id} (${d.reason})`);
     for (const i of tree.invalid) this.log.warn(`Skipped file ${i.id}: ${i.reason}`);
