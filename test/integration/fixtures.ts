@@ -30,7 +30,8 @@ export const TEST_PROJECTS = [
   { title: 'Recipe Finder', slug: 'recipe-finder', framework: 'vue', minute: 2 },
   { title: 'Portfolio Site', slug: 'portfolio-site', framework: 'svelte', minute: 3 },
 ].map((p, i) => ({
-  $id: `itest-project-${i + 1}`,
+  // The first id has capitals on purpose: URI authorities are case-insensitive, Appwrite ids are not.
+  $id: i === 0 ? 'itest-Weather-1' : `itest-project-${i + 1}`,
   $collectionId: 'projects',
   $databaseId: 'codecraft',
   $createdAt: at(p.minute),

@@ -4,6 +4,8 @@ import { timeOf } from '../../core/model';
 import { normalizePath } from '../../core/paths';
 import type { Logger } from '../../core/ports';
 import type { LocalStore } from '../../core/store';
+import { projectIdFromAuthority } from '../../core/uris';
+import { fileUri } from '../views/filesTreeProvider';
 
 const encoder = new TextEncoder();
 /** Trees kept for projects whose files were recently opened; older ones are rebuilt on demand. */
@@ -90,7 +92,7 @@ export class CodeCraftFileSystemProvider implements vscode.FileSystemProvider, v
   }
 
   private async locate(uri: vscode.Uri): Promise<{ tree: FileTree; path: string }> {
-    const projectId = uri.authority;
+    const projectId = projectIdFromAuthority(uri.authority);
     if (!projectId) throw vscode.FileSystemError.FileNotFound(uri);
     // `Uri.path` is already decoded: decoding again would turn `a%2Fb` into `a/b` and throw on `100%`.
     const raw = uri.path.replace(/^\/+/, '').replace(/\/+$/, '');
@@ -126,7 +128,7 @@ export class CodeCraftFileSystemProvider implements vscode.FileSystemProvider, v
     const after = buildFileTree(projectId, files);
     this.remember(projectId, after);
     const events: vscode.FileChangeEvent[] = [];
-    const uri = (p: string) => vscode.Uri.from({ scheme: 'codecraft', authority: projectId, path: `/${p}` });
+    const uri = (p: string) => fileUri(projectId, p);
     const walk = (nodes: readonly FileTreeNode[], visit: (n: FileTreeNode) => void) => {
       for (const n of nodes) {
         visit(n);

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { projectAuthority } from '../../core/uris';
 import { UriScheme } from '../ids';
 
 /** One node of a project's file tree, as the core's fileTree builds it. */
@@ -25,7 +26,7 @@ export interface ExpansionMemory {
 }
 
 export function fileUri(projectId: string, path: string): vscode.Uri {
-  return vscode.Uri.from({ scheme: UriScheme, authority: projectId, path: `/${path}` });
+  return vscode.Uri.from({ scheme: UriScheme, authority: projectAuthority(projectId), path: `/${path}` });
 }
 
 /** Converts file-tree nodes into tree items with codecraft: URIs; nothing else. */

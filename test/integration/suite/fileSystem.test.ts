@@ -1,8 +1,9 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import { fileUri } from '../../../src/vscode/views/filesTreeProvider';
 import { APP_TSX, EXTENSION_ID, FILES_PROJECT, type CodeCraftApi } from '../fixtures';
 
-const uri = (path: string) => vscode.Uri.from({ scheme: 'codecraft', authority: FILES_PROJECT.$id, path });
+const uri = (path: string) => fileUri(FILES_PROJECT.$id, path.replace(/^\//, ''));
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
 describe('codecraft:// files served from the local store', () => {
@@ -35,6 +36,12 @@ describe('codecraft:// files served from the local store', () => {
     assert.equal(text(await vscode.workspace.fs.readFile(uri('/docs/100% done.md'))), '# All done\n');
     assert.equal(text(await vscode.workspace.fs.readFile(uri('/docs/a%2Fb.txt'))), 'not a slash\n');
     assert.deepEqual((await vscode.workspace.fs.readDirectory(uri('/docs'))).map(([name]) => name), ['100% done.md', 'a%2Fb.txt']);
+  });
+
+  it('finds a project whose id has capitals after the URI went through its string form', async () => {
+    assert.match(FILES_PROJECT.$id, /[A-Z]/);
+    const roundTripped = vscode.Uri.parse(uri('/src/App.tsx').toString());
+    assert.equal(text(await vscode.workspace.fs.readFile(roundTripped)), APP_TSX);
   });
 
   it('opens a file in a normal editor with the language from its name', async () => {
