@@ -21,7 +21,7 @@ import { RestClient } from '../../src/infra/appwrite/rest';
 import { restoreSession, signIn, signOut } from '../../src/infra/appwrite/auth';
 import type { Logger } from '../../src/core/ports';
 import { AppwriteRemoteApi } from '../../src/infra/appwrite/remoteApi';
-import { fromAppwriteException, parseRateLimitReset, waitForRateLimitReset } from '../../src/infra/appwrite/errors';
+import { errorFromResponse, fromAppwriteException, nonJsonErrorBody, parseRateLimitReset, waitForRateLimitReset } from '../../src/infra/appwrite/errors';
 import { createSdkClient } from '../../src/infra/appwrite/client';
 import { Databases } from 'appwrite';
 import { json, refusedPort, startRecordingServer, TrackingClock, type Handler, type TestServer, failure } from '../helpers/backend';
@@ -326,6 +326,33 @@ describe('no secret reaches an error message or a log line (real sockets)', () =
     assert.ok(e instanceof ServerError);
     assert.match(e.message, /HTTP 500 from the server \(text\/plain, \d+ bytes\)/);
     assertClean(e, 'text page');
+  });
+
+  it("a short password inside Appwrite's fixed sign-in message withholds the whole message, never splicing a marker in", async () => {
+    const FIXED = 'Invalid credentials. Please check the email and password.';
+    server.handler = (_r, res) => json(res, 401, { message: FIXED, code: 401, type: 'user_invalid_credentials', version: '1.6.2' });
+    const conn = { endpoint: server.url, project: PROJECT };
+    for (const password of ['password', 'e', 'Please', 'credentials.', 'check the']) {
+      logged.length = 0;
+      const e = await failure(signIn(conn, 'a@b.c', password));
+      assert.ok(e instanceof UnauthorizedError, `${password}: ${e.name}`);
+      assert.equal(e.details.type, 'user_invalid_credentials', password);
+      assert.equal(e.message, "Sign in failed: the server's message was withheld because it contained a credential", password);
+      assert.ok(!visible(e).includes('[redacted]') && !visible(e).includes('Invalid cr'), `${password}: ${visible(e)}`);
+    }
+    // A password the message does not contain leaves it quoted as it is.
+    const e = await failure(signIn(conn, 'a@b.c', 'zq-not-in-the-message'));
+    assert.equal(e.message, `Sign in failed: ${FIXED}`);
+  });
+
+  it('a URL-encoded short secret is withheld too, and the same rule holds for non-JSON error pages', () => {
+    const body = { message: 'Bad request for p%40ss in query', code: 400, type: 'general_argument_invalid' };
+    assert.equal(errorFromResponse(400, body, undefined, 'Call', ['p@ss']).message, "Call failed: the server's message was withheld because it contained a credential");
+    const page = nonJsonErrorBody(502, 'text/plain', 'upstream said: Invalid credentials for password', [undefined, 'password']);
+    assert.match(page.message!, /^HTTP 502 from the server \(text\/plain, \d+ bytes\): the server's message was withheld because it contained a credential$/);
+    assert.ok(!page.message!.includes('[redacted]'));
+    assert.equal(errorFromResponse(400, { message: 'Invalid query' }, undefined, 'Call', ['e']).message, "Call failed: the server's message was withheld because it contained a credential");
+    assert.equal(errorFromResponse(400, { message: 'Bad query' }, undefined, 'Call', ['zz']).message, 'Call failed: Bad query');
   });
 
   it('every failure path of the REST client, auth and the remote API', async () => {

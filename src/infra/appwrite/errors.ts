@@ -56,7 +56,9 @@ const TOKEN_LIKE = /[A-Za-z0-9_\-+/=.%~]{24,}/g;
 /**
  * Replaces every occurrence of the given secrets (and, with `tokens`, any long
  * token-like run) in text quoted from elsewhere, so no secret reaches an error
- * message, a log line or a pop-up.
+ * message, a log line or a pop-up. Only for long random secrets (a session):
+ * where a short one (a password) may occur, withhold the whole text instead
+ * (see `containsSecret`), as splicing shows where and how long it was.
  */
 export function redact(text: string, secrets: readonly (string | undefined)[] = [], tokens = false): string {
   let out = text;
@@ -70,10 +72,31 @@ export function redact(text: string, secrets: readonly (string | undefined)[] = 
   return tokens ? out.replace(TOKEN_LIKE, '[redacted]') : out;
 }
 
-/** A server message fit to quote: secrets redacted, control characters removed, length capped. */
-function quotable(text: string, secrets: readonly (string | undefined)[], max: number, tokens: boolean): string {
+/** Said instead of a quoted message that contained a secret. */
+export const WITHHELD_MESSAGE = "the server's message was withheld because it contained a credential";
+
+/** Whether any of the secrets occurs in the text (as is, or URL-encoded as a proxy might echo it). */
+export function containsSecret(text: string, secrets: readonly (string | undefined)[]): boolean {
+  return secrets.some((secret) => !!secret && (text.includes(secret) || text.includes(encodeURIComponent(secret))));
+}
+
+/**
+ * A message fit to quote: control characters removed, length capped, long
+ * token-like runs redacted (with `tokens`). A message containing one of the
+ * secrets is not quoted at all: Appwrite's messages are fixed, well-known
+ * sentences, so splicing a marker in where a short password occurs ("…the
+ * email and [redacted].") would give the password away.
+ */
+function quotable(
+  text: string,
+  secrets: readonly (string | undefined)[],
+  max: number,
+  tokens: boolean,
+  withheld = WITHHELD_MESSAGE,
+): string {
+  if (containsSecret(text, secrets)) return withheld;
   // eslint-disable-next-line no-control-regex
-  const flat = redact(text, secrets, tokens).replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim();
+  const flat = redact(text, [], tokens).replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
@@ -159,7 +182,13 @@ export function errorFromFetchFailure(
   if (ctx.timedOut) return new TimeoutError(`${ctx.what} timed out after ${ctx.timeoutMs} ms`, { cause: e });
   const cause = (e as { cause?: { code?: string; message?: string } } | undefined)?.cause;
   const code = cause?.code ? ` (${cause.code})` : '';
-  const detail = quotable(cause?.message ?? (e instanceof Error ? e.message : String(e)), ctx.secrets ?? [], MAX_SERVER_MESSAGE, false);
+  const detail = quotable(
+    cause?.message ?? (e instanceof Error ? e.message : String(e)),
+    ctx.secrets ?? [],
+    MAX_SERVER_MESSAGE,
+    false,
+    'the error message was withheld because it contained a credential',
+  );
   return new NetworkError(`${ctx.what} failed: ${detail}${code}`, { cause: e });
 }
 
