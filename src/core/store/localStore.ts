@@ -8,6 +8,11 @@
  *   are written in one atomic value, so they are always kept or lost together.
  * - Loading never throws. Corrupt records and bad items are moved to
  *   `<namespace>/quarantine/`, counted and logged; the good data still loads.
+ *   The same bad items are quarantined once, however often their record is read.
+ * - A record that could not be read (an I/O error, or a corrupt one that could
+ *   not be moved to quarantine) shows as empty but is not cached: the next
+ *   access reads it again, and writes to it are refused until a read succeeds,
+ *   so a file the store could not read is never overwritten.
  * - Writes are serialised per record. Memory changes only after the write is
  *   durable; a failed write rejects with a StorageError and leaves memory as it was.
  * - The cache of loaded messages and files records is bounded (least recently
@@ -38,6 +43,7 @@ import {
   sameIdentity,
   type StoreIdentity,
 } from './identity';
+import { fnv1a64 } from './hash';
 import { decodeRecord, emptyRecord, type RejectedItem, type StoreRecord } from './record';
 
 /** The web app's localStorage keys, kept as record names. */
@@ -129,6 +135,8 @@ interface Session {
   readonly loading: Map<string, Promise<StoreRecord<Doc>>>;
   /** Record keys written by a newer format version: shown empty, never overwritten. */
   readonly readOnly: Set<string>;
+  /** Why the projects record could not be read, while it could not: writes to it are refused. */
+  projectsUnreadable?: string;
 }
 
 class Emitter<T> {
@@ -196,6 +204,8 @@ export class LocalStore implements Disposable {
   private session: Session | undefined;
   private readonly queues = new Map<string, Promise<unknown>>();
   private quarantineSeq = 0;
+  /** Stand-ins (shown empty, never cached) for records that could not be read, with the reason. */
+  private readonly unreadable = new WeakMap<StoreRecord<Doc>, string>();
   private readonly counters: StoreStats = { quarantined: 0, droppedItems: 0 };
   private readonly changes = new Emitter<StoreChange>();
 
@@ -435,9 +445,13 @@ export class LocalStore implements Disposable {
       const current = (kind === 'projects' ? session.projects : await this.ensureLoaded(session, kind, scope!)) as StoreRecord<DocOf[K]>;
       // Loading took time: the record in hand is this account's, but it is no longer the one shown.
       if (this.session !== session) throw switched();
+      const what = `${kind}${scope === undefined ? '' : ` of project ${scope}`}`;
       if (session.readOnly.has(key)) {
-        const what = `${kind}${scope === undefined ? '' : ` of project ${scope}`}`;
         throw new StorageError(`The stored ${what} were saved by a newer version of CodeCraft; update CodeCraft to change them (nothing was overwritten)`);
+      }
+      const unreadable = kind === 'projects' ? session.projectsUnreadable : this.unreadable.get(current as StoreRecord<Doc>);
+      if (unreadable !== undefined) {
+        throw new StorageError(`Could not read the stored ${what} from the local store (${unreadable}); nothing was written`);
       }
       const next = this.edited(kind, current, upserts, edit);
       if (!next) return;
@@ -610,7 +624,9 @@ export class LocalStore implements Disposable {
     try {
       value = this.state.get<unknown>(key);
     } catch (e) {
+      // Shown empty until the account is loaded again (reload, sign-in); never overwritten meanwhile.
       this.log.error(`Could not read ${RECORD_NAMES.projects}: ${describe(e)}`);
+      session.projectsUnreadable = describe(e);
       return Promise.resolve();
     }
     if (value === undefined) {
@@ -708,28 +724,35 @@ export class LocalStore implements Disposable {
       this.commit(session, kind, projectId, record, record.items.length ? (size ?? EMPTY_RECORD_BYTES) : EMPTY_RECORD_BYTES);
       return record;
     };
+    // Not cached: shown empty now, read again on the next access, and writes to it are refused meanwhile.
+    const unreadable = (reason: string): StoreRecord<Doc> => {
+      const cached = this.cached(session, kind, projectId);
+      if (cached) return cached;
+      const record = emptyRecord<Doc>();
+      this.unreadable.set(record, reason);
+      return record;
+    };
+    /** Corrupt: moved to quarantine and shown empty; left in place (and unreadable) when the move failed. */
+    const quarantined = async (reason: string): Promise<StoreRecord<Doc>> =>
+      (await this.quarantineBlob(ns, path, name, reason)) ? settle(emptyRecord()) : unreadable('it could not be moved to quarantine');
     let bytes: Uint8Array | undefined;
     try {
       size = await this.blobs.size(path);
       if (size === undefined) return settle(emptyRecord());
-      if (size > this.maxBlobBytes) {
-        await this.quarantineBlob(ns, path, name, `record is ${size} bytes, over the ${this.maxBlobBytes}-byte limit`);
-        return settle(emptyRecord());
-      }
+      if (size > this.maxBlobBytes) return await quarantined(`record is ${size} bytes, over the ${this.maxBlobBytes}-byte limit`);
       bytes = await this.blobs.read(path);
       if (bytes) size = bytes.byteLength;
     } catch (e) {
-      // Unreadable (permissions, I/O): show nothing for now but leave the file alone.
+      // Unreadable (permissions, I/O): show nothing for now, leave the file alone and never overwrite it.
       this.log.error(`Could not read ${name}: ${describe(e)}`);
-      return settle(emptyRecord());
+      return unreadable(describe(e));
     }
     if (!bytes) return settle(emptyRecord());
     let value: unknown;
     try {
       value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
     } catch (e) {
-      await this.quarantineBlob(ns, path, name, `not valid JSON: ${describe(e)}`);
-      return settle(emptyRecord());
+      return quarantined(`not valid JSON: ${describe(e)}`);
     }
     const belongs = (item: Message | ProjectFile) =>
       item.projectId === projectId ? undefined : `belongs to project ${item.projectId}, not ${projectId}`;
@@ -738,10 +761,7 @@ export class LocalStore implements Disposable {
       this.keepNewer(session, path, name, result.newerVersion);
       return settle(emptyRecord());
     }
-    if (!result.ok) {
-      await this.quarantineBlob(ns, path, name, result.reason);
-      return settle(emptyRecord());
-    }
+    if (!result.ok) return quarantined(result.reason);
     if (kind === 'messages') (result.record.items as Message[]).sort(compareMessages);
     else (result.record.items as ProjectFile[]).sort(compareFiles);
     const record = settle(this.afterDecode(result.record, result.rejected));
@@ -757,6 +777,8 @@ export class LocalStore implements Disposable {
    * and writes to it are refused rather than overwriting it.
    */
   private keepNewer(session: Session, key: string, name: string, version: number): void {
+    // Warned once per account shown and record, however often the record is read again.
+    if (session.readOnly.has(key)) return;
     session.readOnly.add(key);
     this.log.warn(`${name} (record version ${version}) was written by a newer version of CodeCraft; showing nothing until you update`);
   }
@@ -766,34 +788,60 @@ export class LocalStore implements Disposable {
    * (each with its own counter) from replacing each other's files when they
    * quarantine in the same millisecond.
    */
-  private quarantinePath(ns: string, name: string): string {
+  private quarantinePath(ns: string, name: string, tail = `-${name.replace(/\.json$/, '')}.json`): string {
     const stamp = new Date(this.clock.now()).toISOString().replace(/[-:.]/g, '');
-    return `${ns}/quarantine/${stamp}-${++this.quarantineSeq}-${randomHex()}-${name.replace(/\.json$/, '')}.json`;
+    return `${ns}/quarantine/${stamp}-${++this.quarantineSeq}-${randomHex()}${tail}`;
   }
 
-  /** Move a blob as-is into quarantine (raw bytes untouched) with a reason file beside it. */
-  private async quarantineBlob(ns: string, path: string, name: string, reason: string): Promise<void> {
-    this.counters.quarantined++;
-    this.log.warn(`Quarantined ${name}: ${reason}; its data will be pulled again`);
+  /**
+   * Move a blob as-is into quarantine (raw bytes untouched) with a reason file
+   * beside it. Returns false when the blob could not be moved (it stays where it is).
+   */
+  private async quarantineBlob(ns: string, path: string, name: string, reason: string): Promise<boolean> {
     const target = this.quarantinePath(ns, name);
     try {
       await this.blobs.rename(path, target);
+    } catch (e) {
+      this.log.error(`Could not move ${name} to quarantine (${reason}): ${describe(e)}; it is left as it is and not written to`);
+      return false;
+    }
+    this.counters.quarantined++;
+    this.log.warn(`Quarantined ${name}: ${reason}; its data will be pulled again`);
+    try {
       await this.blobs.writeAtomic(
         target.replace(/\.json$/, '.reason.json'),
         new TextEncoder().encode(JSON.stringify({ reason, source: name, quarantinedAt: new Date(this.clock.now()).toISOString() })),
       );
     } catch (e) {
-      this.log.error(`Could not move ${name} to quarantine: ${describe(e)}`);
+      this.log.error(`Could not write the reason file for the quarantined ${name}: ${describe(e)}`);
     }
     await this.pruneQuarantine(ns);
+    return true;
   }
 
-  /** Save a value (record or rejected items) into quarantine. Returns false when that failed. */
+  /**
+   * Save a value (record or rejected items) into quarantine. Returns false when
+   * that failed. The entry's name carries a hash of the source and the value:
+   * when an entry with the same hash is already there (the record's clean-up
+   * failed, and it was read again), nothing new is written, so re-reads do not
+   * fill the quarantine and push older, unrelated entries out.
+   */
   private async quarantineValue(ns: string, name: string, reason: string, value: unknown): Promise<boolean> {
+    const json = JSON.stringify(value) ?? 'null';
+    const base = name.replace(/\.json$/, '');
+    const tag = `-c${fnv1a64(`${name}\n${json}`)}-${base}.json`;
+    try {
+      if ((await this.blobs.list(`${ns}/quarantine`)).some((file) => file.endsWith(tag))) {
+        this.log.debug(`${name}: the same data is already in quarantine; not saved again`);
+        return true;
+      }
+    } catch {
+      // Cannot tell: save it (again).
+    }
     this.counters.quarantined++;
     try {
-      const body = JSON.stringify({ reason, source: name, quarantinedAt: new Date(this.clock.now()).toISOString(), value });
-      await this.blobs.writeAtomic(this.quarantinePath(ns, name), new TextEncoder().encode(body));
+      const body = `{"reason":${JSON.stringify(reason)},"source":${JSON.stringify(name)},"quarantinedAt":${JSON.stringify(new Date(this.clock.now()).toISOString())},"value":${json}}`;
+      await this.blobs.writeAtomic(this.quarantinePath(ns, name, tag), new TextEncoder().encode(body));
     } catch (e) {
       this.log.error(`Could not save the quarantined ${name}: ${describe(e)}`);
       return false;
