@@ -74,14 +74,18 @@ export function sessionSecretFrom(headers: Headers, project: string, body?: { se
 export async function signIn(conn: Connection, email: string, password: string, signal?: AbortSignal): Promise<SignedIn> {
   if (!email || !password) throw new InvalidError('E-mail and password are both required to sign in.');
   const rest = restClient(conn);
-  const { headers, data } = await rest.call<{ $id?: unknown; userId?: unknown; expire?: unknown; secret?: unknown }>({
-    method: 'POST',
-    path: '/account/sessions/email',
-    params: { email, password },
-    signal,
-    what: 'Sign in',
-    redact: [password],
-  });
+  let response: Awaited<ReturnType<typeof rest.call<{ $id?: unknown; userId?: unknown; expire?: unknown; secret?: unknown }>>>;
+  try {
+    response = await rest.call({ method: 'POST', path: '/account/sessions/email', params: { email, password }, signal, what: 'Sign in', redact: [password] });
+  } catch (e) {
+    // Our own words for wrong credentials: the server's message is fixed text, and whether it was
+    // withheld for containing the password would tell something about the password.
+    if (e instanceof UnauthorizedError && e.details.type === 'user_invalid_credentials') {
+      throw new UnauthorizedError('Sign in failed: the e-mail or password is not right.', { status: e.details.status, type: e.details.type });
+    }
+    throw e;
+  }
+  const { headers, data } = response;
   const secret = sessionSecretFrom(headers, conn.project, data ?? undefined);
   if (!secret) {
     throw new InvalidError(
