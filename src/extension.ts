@@ -110,11 +110,9 @@ function wire(context: vscode.ExtensionContext, log: Log, activateStart: number)
     store,
     log,
     projectsLog: log.for('projects'),
-    projects,
     projectsTree,
     files,
     viewState,
-    statusBar,
   };
   context.subscriptions.push(...registerCommands(ctx));
 

@@ -70,9 +70,3 @@ export const nullLogger: Logger = {
   warn() {},
   error() {},
 };
-
-/** Cancellation that both vscode.CancellationToken and AbortSignal adapt to. */
-export interface Cancellation {
-  readonly isCancellationRequested: boolean;
-  onCancellationRequested: Event<void>;
-}

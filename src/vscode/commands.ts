@@ -4,8 +4,7 @@ import type { Logger } from '../core/ports';
 import { Commands, type CommandId } from './ids';
 import type { Log } from './log';
 import type { WorkspaceViewState } from './storage';
-import type { SyncStatusBar } from './statusBar';
-import type { FilesViewModel, ProjectsViewModel } from './views/viewModels';
+import type { FilesViewModel } from './views/viewModels';
 import type { ProjectsTreeProvider } from './views/projectsTreeProvider';
 
 /** What command handlers may use; built once by the composition root. */
@@ -13,11 +12,9 @@ export interface CommandContext {
   store: LocalStore;
   log: Log;
   projectsLog: Logger;
-  projects: ProjectsViewModel;
   projectsTree: ProjectsTreeProvider;
   files: FilesViewModel;
   viewState: WorkspaceViewState;
-  statusBar: SyncStatusBar;
 }
 
 type Handler = (ctx: CommandContext, ...args: unknown[]) => unknown;
@@ -62,9 +59,9 @@ async function syncNow(ctx: CommandContext): Promise<void> {
       await ctx.files.reload();
     },
   );
+  // The store's change event has already repainted the views and the status bar.
   const count = ctx.store.projects().length;
   ctx.projectsLog.info(`Reloaded ${count} projects from the local store; no account is connected, nothing was synced`);
-  ctx.statusBar.show({ state: 'local', projects: count });
   const pick = await vscode.window.showInformationMessage(
     `CodeCraft: no account is connected, so nothing was synced. Showing ${count} project${count === 1 ? '' : 's'} stored on this machine.`,
     'Show Log',

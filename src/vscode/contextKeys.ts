@@ -10,8 +10,4 @@ export class ContextKeys {
     this.values.set(key, value);
     void vscode.commands.executeCommand('setContext', key, value);
   }
-
-  get(key: ContextKey): unknown {
-    return this.values.get(key);
-  }
 }

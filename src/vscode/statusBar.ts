@@ -1,13 +1,11 @@
 import * as vscode from 'vscode';
 import { Commands } from './ids';
 
-export type SyncIndicator =
-  | { state: 'local'; projects: number }
-  | { state: 'syncing' }
-  | { state: 'synced'; at: number }
-  | { state: 'offline'; pending: number }
-  | { state: 'conflicts'; count: number }
-  | { state: 'error'; message: string };
+/**
+ * What the sync indicator shows. Only the local state exists until an account
+ * can be connected; syncing, synced, offline, conflicts and error join with sync.
+ */
+export type SyncIndicator = { state: 'local'; projects: number };
 
 /** The status-bar sync indicator: always says where sync stands; a click runs Sync Now. */
 export class SyncStatusBar implements vscode.Disposable {
@@ -22,48 +20,13 @@ export class SyncStatusBar implements vscode.Disposable {
   }
 
   show(indicator: SyncIndicator): void {
-    const item = this.item;
-    item.backgroundColor = undefined;
-    switch (indicator.state) {
-      case 'local':
-        item.text = '$(cloud) CodeCraft';
-        item.tooltip = `CodeCraft: no account connected — ${plural(indicator.projects, 'project')} stored on this machine. Click to sync.`;
-        break;
-      case 'syncing':
-        item.text = '$(sync~spin) CodeCraft';
-        item.tooltip = 'CodeCraft: syncing…';
-        break;
-      case 'synced':
-        item.text = '$(check) CodeCraft';
-        item.tooltip = `CodeCraft: synced at ${new Date(indicator.at).toLocaleTimeString()}. Click to sync now.`;
-        break;
-      case 'offline':
-        item.text = `$(cloud-offline) CodeCraft${indicator.pending ? ` (${indicator.pending})` : ''}`;
-        item.tooltip = `CodeCraft: offline — ${plural(indicator.pending, 'change')} waiting to sync.`;
-        break;
-      case 'conflicts':
-        item.text = `$(warning) CodeCraft (${indicator.count})`;
-        item.tooltip = `CodeCraft: ${plural(indicator.count, 'conflict')} to resolve.`;
-        item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
-        break;
-      case 'error':
-        item.text = '$(error) CodeCraft';
-        item.tooltip = `CodeCraft: ${indicator.message}`;
-        item.backgroundColor = new vscode.ThemeColor('statusBarItem.errorBackground');
-        break;
-    }
-    item.accessibilityInformation = { label: String(item.tooltip) };
-  }
-
-  get text(): string {
-    return this.item.text;
+    const n = indicator.projects;
+    this.item.text = '$(cloud) CodeCraft';
+    this.item.tooltip = `CodeCraft: no account connected — ${n} project${n === 1 ? '' : 's'} stored on this machine. Click to sync.`;
+    this.item.accessibilityInformation = { label: this.item.tooltip };
   }
 
   dispose(): void {
     this.item.dispose();
   }
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
