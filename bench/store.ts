@@ -8,7 +8,7 @@
 import { cpus, loadavg } from 'node:os';
 import { buildFileTree, type FileTreeNode } from '../src/core/fileTree';
 import type { Project, ProjectFile } from '../src/core/model';
-import { nullLogger } from '../src/core/ports';
+import { nullLogger, systemClock } from '../src/core/ports';
 import { projectRows } from '../src/core/projectsView';
 import { LocalStore, MemoryBlobStore, namespaceFor, RECORD_NAMES, safeFileName, type StoreIdentity } from '../src/core/store';
 import { MemoryMemento } from '../test/helpers/memento';
@@ -97,7 +97,7 @@ export async function run(): Promise<Record<string, unknown>> {
 
   let rows = 0;
   const projectsView = await measure(10, 21, async () => {
-    const store = new LocalStore({ state, blobs, logger: nullLogger, clock: { now: () => NOW } });
+    const store = new LocalStore({ state, blobs, logger: nullLogger, clock: { now: () => NOW, setTimeout: systemClock.setTimeout } });
     await store.useIdentity(identity);
     rows = projectRows(store.projects(), NOW).length;
   });
@@ -135,7 +135,7 @@ export async function run(): Promise<Record<string, unknown>> {
     browse.files.set(`${ns}/${safeFileName(projectId)}.files.json`, new TextEncoder().encode(JSON.stringify({ version: 1, items, lastSync: null, checkpoint: null })));
   }
   const recordBytes = browse.files.values().next().value!.byteLength;
-  const browser = new LocalStore({ state, blobs: browse, logger: nullLogger, clock: { now: () => NOW } });
+  const browser = new LocalStore({ state, blobs: browse, logger: nullLogger, clock: { now: () => NOW, setTimeout: systemClock.setTimeout } });
   await browser.useIdentity(identity);
   let peak = 0;
   for (let p = 0; p < 40; p++) {

@@ -178,10 +178,10 @@ function wire(context: vscode.ExtensionContext, log: Log, activateStart: number)
       const rejected = [...projectBatch.rejected, ...fileBatch.rejected];
       if (rejected.length) throw new Error(`prefillForTests: ${rejected.length} invalid documents: ${rejected[0]!.reason}`);
       await store.rememberIdentity(identity);
-      await store.setProjects(projectBatch.valid, null);
+      await store.applyServer('projects', undefined, { upsert: projectBatch.valid, checkpoint: null, synced: true });
       const byProject = new Map<string, ProjectFile[]>();
       for (const f of fileBatch.valid) byProject.set(f.projectId, [...(byProject.get(f.projectId) ?? []), f]);
-      for (const [projectId, docs] of byProject) await store.setItems('files', projectId, docs, null);
+      for (const [projectId, docs] of byProject) await store.applyServer('files', projectId, { upsert: docs });
       await store.flush();
     },
   };

@@ -200,3 +200,32 @@ export function checkpointOf(doc: Versioned): Checkpoint | undefined {
 export function projectIdOf(kind: CollectionKind, doc: AnyDoc): string | undefined {
   return kind === 'projects' ? undefined : (doc as Message | ProjectFile).projectId;
 }
+
+/** A document's own fields (no `$` system fields), with null and absent treated alike, in a stable order. */
+export function dataFields(doc: object): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(doc).sort()) {
+    if (key.startsWith('$')) continue;
+    const value = (doc as Record<string, unknown>)[key];
+    if (value !== undefined && value !== null) out[key] = value;
+  }
+  return out;
+}
+
+/** True when two versions hold the same data (system fields aside). */
+export function sameData(a: object, b: object): boolean {
+  return JSON.stringify(dataFields(a)) === JSON.stringify(dataFields(b));
+}
+
+/**
+ * Whether `incoming` (from the server) should replace the `stored` version of
+ * the same document: when it is newer by `$updatedAt`, or — Appwrite stamps a
+ * request once, in milliseconds, so two writes can share a stamp — when the
+ * stamps are equal but the data differs. An older version never wins.
+ */
+export function supersedes(incoming: Versioned & object, stored: Versioned & object): boolean {
+  const ti = timeOf(incoming.$updatedAt);
+  const ts = timeOf(stored.$updatedAt);
+  if (ti !== ts) return ti > ts;
+  return !sameData(incoming, stored);
+}

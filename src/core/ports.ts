@@ -39,6 +39,19 @@ export interface BlobStore {
   delete(path: string): Promise<void>;
   rename(from: string, to: string): Promise<void>;
   list(dir: string): Promise<string[]>;
+  /**
+   * Create `path` holding `data` only if nothing is there yet, atomically (a
+   * reader never sees it half-written). Resolves false, changing nothing, when
+   * the path already exists: the one primitive several processes can use to
+   * agree on who goes first (locks, leases).
+   */
+  createExclusive(path: string, data: Uint8Array): Promise<boolean>;
+  /**
+   * A token that changes whenever the file at `path` is written or replaced
+   * (by this process or another), or undefined when it is absent. Cheap: no
+   * read of the contents.
+   */
+  stamp(path: string): Promise<string | undefined>;
 }
 
 /** Shaped like vscode.LogOutputChannel; adapters add the component tag. */

@@ -68,6 +68,17 @@ export interface CreateOptions extends CallOptions {
   permissions?: string[];
 }
 
+/** The write routes Appwrite limits separately (one bucket per route across collections). */
+export type WriteRoute = 'create' | 'update' | 'delete';
+
+/** What the last answer of a limited route said about its bucket (`X-RateLimit-*`). */
+export interface RateLimitInfo {
+  limit: number;
+  remaining: number;
+  /** Epoch milliseconds when the bucket refills. */
+  resetAt: number;
+}
+
 export interface RemoteAccount {
   $id: string;
   email: string;
@@ -109,6 +120,13 @@ export interface RemoteApi {
   account(options?: CallOptions): Promise<RemoteAccount>;
   /** A new document id in the server's format (20 hex characters). */
   newId(): string;
+  /**
+   * The rate-limit bucket of a write route as its last answer reported it, so
+   * a backlog can be paced instead of running into 429s. Undefined until the
+   * route answered with `X-RateLimit-*` headers (servers with abuse checks off
+   * send none).
+   */
+  rateLimit?(route: WriteRoute): RateLimitInfo | undefined;
 }
 
 export type RealtimeState = 'connecting' | 'connected' | 'reconnecting' | 'polling' | 'closed';

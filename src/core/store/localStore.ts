@@ -1,31 +1,38 @@
 /**
  * The local store: what the views paint from, before and without the network.
  *
- * - Projects live in the KeyValueStore (globalState) under `<namespace>/codeCraft_projects`.
- * - Each project's messages and files live in their own blob,
- *   `<namespace>/<projectId>.messages.json` / `.files.json`, loaded lazily and cached.
- * - Every record is `{ version, items, lastSync, checkpoint }`: data and checkpoint
- *   are written in one atomic value, so they are always kept or lost together.
- * - Loading never throws. Corrupt records and bad items are moved to
- *   `<namespace>/quarantine/`, counted and logged; the good data still loads.
- *   The same bad items are quarantined once, however often their record is read.
- * - A record that could not be read (an I/O error, or a corrupt one that could
- *   not be moved to quarantine) shows as empty but is not cached: the next
- *   access reads it again, and writes to it are refused until a read succeeds,
- *   so a file the store could not read is never overwritten.
- * - Writes are serialised per record. Memory changes only after the write is
- *   durable; a failed write rejects with a StorageError and leaves memory as it was.
- * - The cache of loaded messages and files records is bounded (least recently
- *   used out; see `maxCachedRecords` / `maxCachedBytes`). Only a record with no
- *   write queued or in flight and no load in flight is dropped, so what is
- *   dropped is exactly what is on disk, and the next access reads it again.
- * - The quarantine folder keeps the newest `maxQuarantined` entries per account.
+ * Two layers per account, joined at read time:
+ * - **Server copies**, the last version of each document the server confirmed.
+ *   Projects live in the KeyValueStore (globalState) under
+ *   `<namespace>/codeCraft_projects`; each project's messages and files in
+ *   their own blob, `<namespace>/<projectId>.messages.json` / `.files.json`,
+ *   loaded lazily into a bounded cache (./recordCache). Every record is
+ *   `{ version, items, lastSync, checkpoint }`, written atomically.
+ * - **Local changes**, the outbox (./outbox): per document the pending
+ *   operation, the local version, the server version it started from, and a
+ *   conflict or failure once the server answered.
+ * What `projects()`, `messages()` and `files()` return is the server copies with
+ * the local changes laid over them, so a pull can never replace a pending edit.
+ *
+ * - Loading never throws. Corrupt records and bad items go to quarantine
+ *   (./quarantine), counted and logged; the good data still loads. A record
+ *   that could not be read is shown empty and never overwritten.
+ * - Every write happens under a lock shared by every VS Code window
+ *   (./fileLock) and re-reads a record first when another window replaced it
+ *   since, so windows never overwrite each other's data. Memory changes only
+ *   after the write is durable; a failed write rejects with a StorageError.
+ * - Change events name the documents that changed, so views and editors
+ *   refresh only what moved.
+ * - Which records hold which server data up to which checkpoint is kept in
+ *   ./syncState, next to the records.
  */
 import { InvalidError, StorageError } from '../errors';
 import {
-  compareDocVersion,
+  dataFields,
   schemaFor,
+  supersedes,
   timeOf,
+  type AnyDoc,
   type Checkpoint,
   type CollectionKind,
   type DocOf,
@@ -34,6 +41,7 @@ import {
   type ProjectFile,
 } from '../model';
 import type { BlobStore, Clock, Disposable, Event, KeyValueStore, Logger } from '../ports';
+import { FileLock, newOwnerId } from './fileLock';
 import {
   currentIdentity,
   forgetIdentity,
@@ -43,8 +51,19 @@ import {
   sameIdentity,
   type StoreIdentity,
 } from './identity';
-import { fnv1a64 } from './hash';
+import { changeKey, coalesce, overlay, Outbox, type LocalChange, type LocalIntent } from './outbox';
+import { Quarantine } from './quarantine';
+import { RecordCache } from './recordCache';
 import { decodeRecord, emptyRecord, type RejectedItem, type StoreRecord } from './record';
+import {
+  dedupeRejected,
+  emptySyncState,
+  SyncStateSchema,
+  type Coverage,
+  type RejectedDoc,
+  type ScopedKind,
+  type SyncStateData,
+} from './syncState';
 
 /** The web app's localStorage keys, kept as record names. */
 export const RECORD_NAMES: Record<CollectionKind, string> = {
@@ -53,6 +72,13 @@ export const RECORD_NAMES: Record<CollectionKind, string> = {
   files: 'codeCraft_files',
 };
 
+/**
+ * The version of the schemas documents are checked against. Bump it when a
+ * schema accepts documents it refused before: every pull then starts over, so
+ * documents refused earlier are fetched again.
+ */
+export const SCHEMA_VERSION = '1';
+
 export const DEFAULT_MAX_BLOB_BYTES = 50 * 1024 * 1024;
 /** Loaded messages/files records kept in memory at most (all projects of the shown account). */
 export const DEFAULT_MAX_CACHED_RECORDS = 16;
@@ -60,15 +86,27 @@ export const DEFAULT_MAX_CACHED_RECORDS = 16;
 export const DEFAULT_MAX_CACHED_BYTES = 256 * 1024 * 1024;
 /** Quarantined entries (each with its `.reason.json`) kept per account; older ones are deleted. */
 export const DEFAULT_MAX_QUARANTINED = 50;
+/** A store lock older than this belongs to a window that died. */
+const LOCK_STALE_MS = 30_000;
 
-export type ProjectScopedKind = 'messages' | 'files';
+export type ProjectScopedKind = ScopedKind;
 
 export interface StoreChange {
   kind: CollectionKind;
   /** The project whose messages or files changed; undefined for projects. */
   projectId: string | undefined;
-  /** 'identity': the account changed (everything should repaint). */
-  reason: 'load' | 'write' | 'identity';
+  /**
+   * The documents whose shown version or local state changed. Absent: anything
+   * in this scope may have changed (a load, a reload, another account).
+   */
+  ids?: readonly string[];
+  /**
+   * 'load': read from storage; 'server': server copies changed (a pull, a push
+   * confirmed, a realtime event); 'local': local changes (edits, their state);
+   * 'removed': the project's data is gone; 'identity': the account changed
+   * (everything should repaint).
+   */
+  reason: 'load' | 'server' | 'local' | 'removed' | 'identity';
 }
 
 export interface StoreStats {
@@ -82,39 +120,55 @@ export interface LocalStoreOptions {
   state: KeyValueStore;
   blobs: BlobStore;
   logger: Logger;
-  clock: Pick<Clock, 'now'>;
+  clock: Clock;
   /** Blob records larger than this are quarantined without being read. */
   maxBlobBytes?: number;
-  /**
-   * How many loaded messages/files records stay cached (least recently used
-   * out). Default DEFAULT_MAX_CACHED_RECORDS.
-   */
+  /** How many loaded messages/files records stay cached (least recently used out). */
   maxCachedRecords?: number;
   /**
    * How many bytes of loaded messages/files records stay cached, counted as
    * their stored size (the parsed objects take roughly one to three times
    * that). The most recently used record stays even when it alone is over.
-   * Default DEFAULT_MAX_CACHED_BYTES.
    */
   maxCachedBytes?: number;
-  /** Quarantined entries kept per account; the oldest beyond are deleted. Default DEFAULT_MAX_QUARANTINED. */
+  /** Quarantined entries kept per account; the oldest beyond are deleted. */
   maxQuarantined?: number;
+  /** This window's id for the cross-window locks (default: random). */
+  owner?: string;
 }
 
-/** A change to one record, applied atomically (items and checkpoint together). */
-export interface RecordEdit<T> {
-  /** Documents to insert or replace (by `$id`). */
+/** Server copies to merge into one record. */
+export interface ServerEdit<T> {
+  /** Versions from the server: each replaces the stored one only if it supersedes it (newer, or same stamp with other data). */
   upsert?: readonly T[];
-  /** `$id`s to remove. */
+  /** Documents the server no longer has. */
   remove?: readonly string[];
-  /** Replace every item with `upsert` instead of merging. */
-  replace?: boolean;
-  /** Skip upserts that are not newer (by `$updatedAt`, `$id`) than the stored version. */
-  onlyNewer?: boolean;
-  /** New checkpoint; undefined keeps the current one. */
+  /** Projects only: the new checkpoint of the projects record (undefined keeps it). */
   checkpoint?: Checkpoint | null;
   /** Set lastSync to now. */
   synced?: boolean;
+}
+
+/** What a server edit changed in one record. */
+export interface ChangeSummary {
+  added: string[];
+  updated: string[];
+  removed: string[];
+}
+
+/** A pull's claim: these projects' records now hold every server document up to `checkpoint`. */
+export interface CoverageClaim {
+  projectIds: readonly string[];
+  checkpoint: Checkpoint;
+  /**
+   * The record stamps the pull started from, for projects pulled from their
+   * earlier coverage: a project whose record changed meanwhile (quarantined,
+   * lost) gets no claim and is pulled in full next time. Projects absent here
+   * were pulled in full.
+   */
+  startStamps?: ReadonlyMap<string, string | undefined>;
+  /** Where the pull started (its earliest checkpoint, overlap included); absent for a full pull. */
+  since?: Checkpoint;
 }
 
 type Doc = DocOf[CollectionKind];
@@ -127,16 +181,28 @@ type Doc = DocOf[CollectionKind];
 interface Session {
   readonly ns: string;
   projects: StoreRecord<Project>;
-  /** Loaded messages and files records, by `<projectId>|<kind>`, least recently used first. */
-  readonly scoped: Map<string, StoreRecord<Message> | StoreRecord<ProjectFile>>;
-  /** Stored size of each cached record (same keys as `scoped`), and their sum. */
-  readonly sizes: Map<string, number>;
-  cachedBytes: number;
+  /** Loaded messages and files records, by `<projectId>|<kind>`. */
+  readonly cache: RecordCache<StoreRecord<Doc>>;
   readonly loading: Map<string, Promise<StoreRecord<Doc>>>;
+  /** Writes queued or running, by cache key (such records are never dropped from the cache). */
+  readonly writing: Map<string, number>;
+  /** Disk stamp of each loaded record when this window last read or wrote it. */
+  readonly stamps: Map<string, string | undefined>;
   /** Record keys written by a newer format version: shown empty, never overwritten. */
   readonly readOnly: Set<string>;
   /** Why the projects record could not be read, while it could not: writes to it are refused. */
   projectsUnreadable?: string;
+  readonly quarantine: Quarantine;
+  readonly outbox: Outbox;
+  readonly outboxReady: Promise<void>;
+  /** Outbox entries by scope (`<kind>|<projectId>`; projects under `projects|`), rebuilt on change. */
+  byScope: Map<string, LocalChange[]> | undefined;
+  /** Server copies with local changes laid over, by scope, until either changes. */
+  readonly effective: Map<string, Doc[]>;
+  sync: SyncStateData;
+  syncStamp: string | undefined;
+  readonly syncReady: Promise<void>;
+  readonly dataLock: FileLock;
 }
 
 class Emitter<T> {
@@ -159,7 +225,8 @@ class Emitter<T> {
   }
 }
 
-function compareMessages(a: Message, b: Message): number {
+/** Chat order: `sequence`, then `$createdAt`, then `$id`. */
+export function compareMessages(a: Message, b: Message): number {
   if (a.sequence !== b.sequence) return a.sequence - b.sequence;
   const ta = timeOf(a.$createdAt);
   const tb = timeOf(b.$createdAt);
@@ -171,10 +238,10 @@ function compareFiles(a: ProjectFile, b: ProjectFile): number {
   return a.path < b.path ? -1 : a.path > b.path ? 1 : a.$id < b.$id ? -1 : a.$id > b.$id ? 1 : 0;
 }
 
-/** 64 random bits as hex: enough to tell apart names made at the same moment (not a secret). */
-function randomHex(): string {
-  const part = () => Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, '0');
-  return part() + part();
+function sortItems(kind: CollectionKind, items: Doc[]): Doc[] {
+  if (kind === 'messages') (items as Message[]).sort(compareMessages);
+  else if (kind === 'files') (items as ProjectFile[]).sort(compareFiles);
+  return items;
 }
 
 function positiveInt(value: number | undefined, fallback: number, name: string): number {
@@ -190,24 +257,42 @@ function describe(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+/** Ids whose version differs between two lists of one record (added, changed or gone). */
+function changedIds(before: readonly Doc[], after: readonly Doc[]): string[] {
+  const old = new Map(before.map((d) => [d.$id, d]));
+  const out: string[] = [];
+  for (const d of after) {
+    const o = old.get(d.$id);
+    old.delete(d.$id);
+    if (!o || o !== d) {
+      if (!o || o.$updatedAt !== d.$updatedAt || JSON.stringify(o) !== JSON.stringify(d)) out.push(d.$id);
+    }
+  }
+  out.push(...old.keys());
+  return out;
+}
+
+const scopeKey = (kind: CollectionKind, projectId: string | undefined) => `${kind}|${kind === 'projects' ? '' : projectId}`;
+
 export class LocalStore implements Disposable {
   private readonly state: KeyValueStore;
   private readonly blobs: BlobStore;
   private readonly log: Logger;
-  private readonly clock: Pick<Clock, 'now'>;
+  private readonly clock: Clock;
   private readonly maxBlobBytes: number;
   private readonly maxCachedRecords: number;
   private readonly maxCachedBytes: number;
   private readonly maxQuarantined: number;
+  /** This window, for the cross-window locks. */
+  readonly owner: string;
 
   private ident: StoreIdentity | undefined;
   private session: Session | undefined;
-  private readonly queues = new Map<string, Promise<unknown>>();
-  private quarantineSeq = 0;
   /** Stand-ins (shown empty, never cached) for records that could not be read, with the reason. */
   private readonly unreadable = new WeakMap<StoreRecord<Doc>, string>();
   private readonly counters: StoreStats = { quarantined: 0, droppedItems: 0 };
   private readonly changes = new Emitter<StoreChange>();
+  private readonly pending = new Set<Promise<unknown>>();
 
   readonly onDidChange: Event<StoreChange> = this.changes.event;
 
@@ -220,6 +305,7 @@ export class LocalStore implements Disposable {
     this.maxCachedRecords = positiveInt(options.maxCachedRecords, DEFAULT_MAX_CACHED_RECORDS, 'maxCachedRecords');
     this.maxCachedBytes = positiveInt(options.maxCachedBytes, DEFAULT_MAX_CACHED_BYTES, 'maxCachedBytes');
     this.maxQuarantined = positiveInt(options.maxQuarantined, DEFAULT_MAX_QUARANTINED, 'maxQuarantined');
+    this.owner = options.owner ?? newOwnerId();
   }
 
   // ---------------------------------------------------------------- identity
@@ -272,26 +358,64 @@ export class LocalStore implements Disposable {
   /**
    * Switch the account whose data is shown. The projects are available as soon
    * as this returns its promise (they are read synchronously); the promise
-   * settles after housekeeping (quarantine). Never rejects.
+   * settles after the outbox and sync state are read and housekeeping
+   * (quarantine) is done. Never rejects.
    */
   useIdentity(identity: StoreIdentity | undefined): Promise<void> {
-    if (sameIdentity(identity, this.ident) && this.session !== undefined) return Promise.resolve();
+    if (sameIdentity(identity, this.ident) && this.session !== undefined) {
+      return Promise.all([this.session.outboxReady, this.session.syncReady]).then(() => undefined);
+    }
     this.ident = identity;
-    this.session = identity
-      ? {
-          ns: namespaceFor(identity),
-          projects: emptyRecord(),
-          scoped: new Map(),
-          sizes: new Map(),
-          cachedBytes: 0,
-          loading: new Map(),
-          readOnly: new Set<string>(),
-        }
-      : undefined;
-    let housekeeping: Promise<void> = Promise.resolve();
-    if (this.session) housekeeping = this.loadProjects(this.session);
+    this.session = identity ? this.newSession(namespaceFor(identity)) : undefined;
+    let ready: Promise<void> = Promise.resolve();
+    if (this.session) {
+      const s = this.session;
+      ready = Promise.all([this.loadProjects(s), s.outboxReady, s.syncReady]).then(() => undefined);
+    }
     this.changes.fire({ kind: 'projects', projectId: undefined, reason: 'identity' });
-    return housekeeping;
+    return ready;
+  }
+
+  private newSession(ns: string): Session {
+    const quarantine = new Quarantine({
+      blobs: this.blobs,
+      logger: this.log,
+      clock: this.clock,
+      ns,
+      max: this.maxQuarantined,
+      onQuarantined: () => this.counters.quarantined++,
+    });
+    const lock = (name: string) =>
+      new FileLock({ blobs: this.blobs, clock: this.clock, path: `${ns}/${name}.lock`, owner: this.owner, staleMs: LOCK_STALE_MS, logger: this.log });
+    const outbox = new Outbox({ blobs: this.blobs, path: `${ns}/outbox.json`, lock: lock('outbox'), quarantine, logger: this.log });
+    const session: Session = {
+      ns,
+      projects: emptyRecord(),
+      cache: new RecordCache(this.maxCachedRecords, this.maxCachedBytes),
+      loading: new Map(),
+      writing: new Map(),
+      stamps: new Map(),
+      readOnly: new Set(),
+      quarantine,
+      outbox,
+      outboxReady: Promise.resolve(),
+      byScope: undefined,
+      effective: new Map(),
+      sync: emptySyncState(SCHEMA_VERSION),
+      syncStamp: undefined,
+      syncReady: Promise.resolve(),
+      dataLock: lock('data'),
+    };
+    (session as { outboxReady: Promise<void> }).outboxReady = outbox.load().then(
+      (changed) => {
+        if (this.session !== session || !changed.size) return;
+        session.byScope = undefined;
+        this.fireOutboxChanges(session, changed);
+      },
+      (e: unknown) => this.log.error(`Could not load the outbox: ${describe(e)}`),
+    );
+    (session as { syncReady: Promise<void> }).syncReady = this.loadSyncState(session);
+    return session;
   }
 
   /**
@@ -308,34 +432,90 @@ export class LocalStore implements Disposable {
     await this.useIdentity(identity);
   }
 
+  /**
+   * Notice what other windows wrote: the outbox, the sync state, the projects
+   * record and every loaded record whose file changed are read again, and
+   * change events name what moved. Cheap when nothing changed (a stat per file).
+   */
+  async refresh(): Promise<void> {
+    const session = this.session;
+    if (!session) return;
+    const changed = await session.outbox.load();
+    if (this.session !== session) return;
+    if (changed.size) {
+      session.byScope = undefined;
+      this.fireOutboxChanges(session, changed);
+    }
+    await this.loadSyncState(session);
+    this.refreshProjects(session);
+    for (const key of session.cache.keys()) {
+      const [projectId, kind] = splitCacheKey(key);
+      if (session.writing.has(key) || session.loading.has(key)) continue;
+      let stamp: string | undefined;
+      try {
+        stamp = await this.blobs.stamp(this.blobPath(session.ns, kind, projectId));
+      } catch {
+        continue;
+      }
+      if (stamp === session.stamps.get(key) || this.session !== session) continue;
+      const before = (session.cache.peek(key)?.items ?? []) as Doc[];
+      session.cache.delete(key);
+      const record = await this.ensureLoaded(session, kind, projectId);
+      const ids = changedIds(before, record.items);
+      if (ids.length && this.session === session) {
+        this.invalidate(session, kind, projectId);
+        this.changes.fire({ kind, projectId, ids, reason: 'server' });
+      }
+    }
+  }
+
+  private refreshProjects(session: Session): void {
+    let value: unknown;
+    try {
+      value = this.state.get<unknown>(this.recordKey(session.ns, 'projects', undefined));
+    } catch {
+      return;
+    }
+    if (value === undefined) return;
+    const result = decodeRecord(value, schemaFor('projects'));
+    if (!result.ok) return;
+    const ids = changedIds(session.projects.items, result.record.items);
+    const moved = JSON.stringify(result.record.checkpoint) !== JSON.stringify(session.projects.checkpoint);
+    if (!ids.length && !moved) return;
+    session.projects = result.record;
+    this.invalidate(session, 'projects', undefined);
+    if (ids.length) this.changes.fire({ kind: 'projects', projectId: undefined, ids, reason: 'server' });
+  }
+
   // ---------------------------------------------------------------- reads
 
+  /** The projects as shown: server copies with local changes laid over. */
   projects(): readonly Project[] {
-    return this.session?.projects.items ?? [];
+    const s = this.session;
+    if (!s) return [];
+    return this.effectiveOf(s, 'projects', undefined, s.projects.items) as Project[];
   }
 
   project(projectId: string): Project | undefined {
     return this.projects().find((p) => p.$id === projectId);
   }
 
-  /** Cached messages of a project, or undefined when not loaded yet. */
+  /** Messages of a project as shown (in chat order), or undefined when not loaded yet. */
   messages(projectId: string): readonly Message[] | undefined {
-    return this.cached(this.session, 'messages', projectId)?.items as Message[] | undefined;
+    return this.shown(this.session, 'messages', projectId) as Message[] | undefined;
   }
 
-  /** Cached files of a project, or undefined when not loaded yet. */
+  /** Files of a project as shown (by path), or undefined when not loaded yet. */
   files(projectId: string): readonly ProjectFile[] | undefined {
-    return this.cached(this.session, 'files', projectId)?.items as ProjectFile[] | undefined;
+    return this.shown(this.session, 'files', projectId) as ProjectFile[] | undefined;
   }
 
   async loadMessages(projectId: string): Promise<readonly Message[]> {
-    if (!this.session) return [];
-    return (await this.ensureLoaded(this.session, 'messages', projectId)).items as Message[];
+    return (await this.loadShown('messages', projectId)) as Message[];
   }
 
   async loadFiles(projectId: string): Promise<readonly ProjectFile[]> {
-    if (!this.session) return [];
-    return (await this.ensureLoaded(this.session, 'files', projectId)).items as ProjectFile[];
+    return (await this.loadShown('files', projectId)) as ProjectFile[];
   }
 
   /** Load a project's messages and files (both cached after). */
@@ -344,131 +524,311 @@ export class LocalStore implements Disposable {
     return { messages, files };
   }
 
-  /** The sync checkpoint of a record (projects: no projectId), or null. Project records must be loaded. */
-  checkpoint(kind: CollectionKind, projectId?: string): Checkpoint | null {
-    if (kind === 'projects') return this.session?.projects.checkpoint ?? null;
-    return this.cached(this.session, kind, projectId ?? '')?.checkpoint ?? null;
+  /** The server copies of a record (no local changes), loading it when needed. */
+  async serverItems<K extends CollectionKind>(kind: K, projectId?: string): Promise<readonly DocOf[K][]> {
+    const session = this.session;
+    if (!session) return [];
+    if (kind === 'projects') return session.projects.items as DocOf[K][];
+    if (!projectId) return [];
+    return (await this.ensureLoaded(session, kind as ScopedKind, projectId)).items as DocOf[K][];
   }
 
-  /**
-   * Like checkpoint(), loading the project's record first when needed (what a sync round should use).
-   * The answer is the checkpoint of the account that was active when this was called.
-   */
-  async loadCheckpoint(kind: CollectionKind, projectId?: string): Promise<Checkpoint | null> {
-    const session = this.session;
-    if (!session) return null;
-    if (kind === 'projects') return session.projects.checkpoint;
-    if (!projectId) return null;
-    return (await this.ensureLoaded(session, kind, projectId)).checkpoint;
+  /** The server copy of one document (messages and files need their project). */
+  async serverCopy<K extends CollectionKind>(kind: K, id: string, projectId?: string): Promise<DocOf[K] | undefined> {
+    return (await this.serverItems(kind, projectId)).find((d) => d.$id === id);
+  }
+
+  /** The local change pending for a document, if any (its state: pending, conflict or failed). */
+  localChange(kind: CollectionKind, id: string): LocalChange | undefined {
+    return this.session?.outbox.get(kind, id);
+  }
+
+  /** Every local change not yet confirmed by the server, oldest first. */
+  localChanges(): LocalChange[] {
+    return this.session?.outbox.entries() ?? [];
+  }
+
+  /** Local changes of one scope (a project's messages or files; all projects for 'projects'). */
+  localChangesOf(kind: CollectionKind, projectId?: string): readonly LocalChange[] {
+    const s = this.session;
+    return s ? this.scopeIndex(s).get(scopeKey(kind, projectId)) ?? [] : [];
+  }
+
+  /** The projects record's checkpoint (it lives inside the record), or null. */
+  projectsCheckpoint(): Checkpoint | null {
+    return this.session?.projects.checkpoint ?? null;
   }
 
   lastSync(kind: CollectionKind, projectId?: string): string | null {
     if (kind === 'projects') return this.session?.projects.lastSync ?? null;
-    return this.cached(this.session, kind, projectId ?? '')?.lastSync ?? null;
+    const s = this.session;
+    return (s && s.cache.peek(cacheKey(kind, projectId ?? ''))?.lastSync) ?? null;
   }
 
   /** What the bounded cache of messages and files records holds now (all projects, both kinds). */
   cacheStats(): { records: number; bytes: number } {
-    return { records: this.session?.scoped.size ?? 0, bytes: this.session?.cachedBytes ?? 0 };
+    return { records: this.session?.cache.size ?? 0, bytes: this.session?.cache.bytes ?? 0 };
   }
 
   /** Project ids whose messages or files are loaded in memory, least recently used first. */
   loadedProjects(kind: ProjectScopedKind): string[] {
     const suffix = `|${kind}`;
-    const keys = this.session ? [...this.session.scoped.keys()] : [];
-    return keys.filter((k) => k.endsWith(suffix)).map((k) => k.slice(0, -suffix.length));
+    return (this.session?.cache.keys() ?? []).filter((k) => k.endsWith(suffix)).map((k) => k.slice(0, -suffix.length));
   }
 
-  // ---------------------------------------------------------------- writes
+  // ---------------------------------------------------------------- sync state
 
-  /** Insert a document, or replace the stored one with the same `$id`. Rejects with InvalidError on a bad document. */
-  async insert<K extends CollectionKind>(kind: K, doc: DocOf[K]): Promise<void> {
-    const valid = this.validate(kind, doc);
-    return this.apply(kind, this.scopeOf(kind, valid), { upsert: [valid] });
+  /** Projects whose messages and files are synced. */
+  tracked(): readonly string[] {
+    return this.session?.sync.tracked ?? [];
   }
 
-  /** Same as insert: the stored version (if any) is replaced. */
-  update<K extends CollectionKind>(kind: K, doc: DocOf[K]): Promise<void> {
-    return this.insert(kind, doc);
+  /** Start syncing a project's messages and files (it was opened or selected). Resolves true when it was new. */
+  async track(projectIds: readonly string[]): Promise<boolean> {
+    const s = this.session;
+    if (!s) return false;
+    await s.syncReady;
+    if (projectIds.every((p) => s.sync.tracked.includes(p))) return false;
+    let added = false;
+    await s.dataLock.run(() =>
+      this.mutateSyncState(s, (state) => {
+        const fresh = projectIds.filter((p) => !state.tracked.includes(p));
+        added = fresh.length > 0;
+        state.tracked.push(...fresh);
+      }),
+    );
+    return added;
   }
 
-  /** Remove a document by `$id` (messages and files need their projectId). */
-  remove(kind: CollectionKind, doc: { $id: string; projectId?: string }): Promise<void> {
-    if (kind !== 'projects' && !doc.projectId) {
-      return Promise.reject(new InvalidError(`Removing from ${kind} needs the document's projectId`));
-    }
-    return this.apply(kind, kind === 'projects' ? undefined : doc.projectId, { remove: [doc.$id] });
+  /** Documents the schema refused, remembered (newest last). */
+  rejected(): readonly RejectedDoc[] {
+    return this.session?.sync.rejected ?? [];
   }
 
-  /** Replace all projects and their checkpoint (a full pull). */
-  setProjects(docs: readonly Project[], checkpoint: Checkpoint | null): Promise<void> {
-    return this.apply('projects', undefined, { upsert: docs, replace: true, checkpoint, synced: true });
-  }
-
-  /** Replace one project's messages or files and their checkpoint; other projects are untouched. */
-  setItems<K extends ProjectScopedKind>(kind: K, projectId: string, docs: readonly DocOf[K][], checkpoint: Checkpoint | null): Promise<void> {
-    return this.apply(kind, projectId, { upsert: docs, replace: true, checkpoint, synced: true });
+  /** Remember documents the schema refused (projects; scoped pulls pass theirs to applyPull). */
+  async rememberRejected(list: readonly Omit<RejectedDoc, 'at'>[]): Promise<void> {
+    const s = this.session;
+    if (!s || !list.length) return;
+    await s.syncReady;
+    const now = this.clock.now();
+    await s.dataLock.run(() =>
+      this.mutateSyncState(s, (state) => {
+        state.rejected = dedupeRejected([...state.rejected, ...list.map((r) => ({ ...r, at: now }))]);
+      }),
+    );
   }
 
   /**
-   * The general atomic write: upserts, removals and the checkpoint of one
-   * record land together or not at all. Invalid documents are dropped and
-   * logged (server data); a document of another project is an InvalidError.
-   *
-   * A write belongs to the account active when it was made: if the account
-   * changes before the write has read its record, it rejects with a
-   * StorageError; if it changes after, the write still lands in that
-   * account's own record, and only the shown data moves on.
+   * The coverage claims that still hold: for each project, the checkpoint its
+   * record holds every server document up to — only while the record file is
+   * the one the claim was made for. With each, the stamp to hand back in a
+   * CoverageClaim.
    */
-  apply<K extends CollectionKind>(kind: K, projectId: string | undefined, edit: RecordEdit<DocOf[K]>): Promise<void> {
+  async coverage(kind: ScopedKind, projectIds: readonly string[]): Promise<Map<string, Coverage>> {
+    const s = this.session;
+    const out = new Map<string, Coverage>();
+    if (!s) return out;
+    await s.syncReady;
+    for (const projectId of projectIds) {
+      const claim = s.sync.coverage[kind][projectId];
+      if (!claim) continue;
+      let stamp: string | undefined;
+      try {
+        stamp = await this.blobs.stamp(this.blobPath(s.ns, kind, projectId));
+      } catch {
+        continue;
+      }
+      if (stamp !== undefined && stamp === claim.stamp) out.set(projectId, claim);
+    }
+    return out;
+  }
+
+  // ---------------------------------------------------------------- server copies
+
+  /**
+   * Merge server copies into one record, atomically. A version replaces the
+   * stored one only if it supersedes it; documents in `remove` go. Documents
+   * failing their schema are skipped and logged; a document of another project
+   * is an InvalidError. Resolves with what changed.
+   */
+  applyServer<K extends CollectionKind>(kind: K, projectId: string | undefined, edit: ServerEdit<DocOf[K]>): Promise<ChangeSummary> {
     const session = this.session;
     if (!session) return Promise.reject(new StorageError('No CodeCraft account is active, so there is nowhere to store this'));
     if (kind !== 'projects' && !projectId) return Promise.reject(new InvalidError(`Writing ${kind} needs a projectId`));
-    const scope = kind === 'projects' ? undefined : projectId;
-    const upserts: DocOf[K][] = [];
-    const schema = schemaFor(kind);
-    for (const doc of edit.upsert ?? []) {
-      const r = schema.safeParse(doc);
-      if (!r.success) {
-        this.log.warn(`Skipped an invalid ${kind} document ${(doc as { $id?: unknown })?.$id ?? ''}: ${r.error.issues[0]?.message ?? 'invalid'}`);
-        continue;
-      }
-      if (scope !== undefined && (r.data as Message | ProjectFile).projectId !== scope) {
-        return Promise.reject(new InvalidError(`Document ${r.data.$id} belongs to project ${(r.data as Message).projectId}, not ${scope}`));
-      }
-      upserts.push(r.data);
+    if (kind !== 'projects' && edit.checkpoint !== undefined) {
+      return Promise.reject(new InvalidError('Only the projects record keeps its checkpoint inside; messages and files use coverage claims'));
     }
-    const key = this.recordKey(session.ns, kind, scope);
-    const switched = () => new StorageError('The account changed before the change could be saved');
-    return this.enqueue(key, async () => {
-      if (this.session !== session) throw switched();
-      const current = (kind === 'projects' ? session.projects : await this.ensureLoaded(session, kind, scope!)) as StoreRecord<DocOf[K]>;
-      // Loading took time: the record in hand is this account's, but it is no longer the one shown.
-      if (this.session !== session) throw switched();
-      const what = `${kind}${scope === undefined ? '' : ` of project ${scope}`}`;
-      if (session.readOnly.has(key)) {
-        throw new StorageError(`The stored ${what} were saved by a newer version of CodeCraft; update CodeCraft to change them (nothing was overwritten)`);
+    const scope = kind === 'projects' ? undefined : projectId;
+    let upserts: DocOf[K][];
+    try {
+      upserts = this.validUpserts(kind, scope, edit.upsert ?? []);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.withWrite(session, kind, scope, () =>
+      session.dataLock.run(async () => {
+        const result = await this.writeRecord(session, kind, scope, { ...edit, upsert: upserts });
+        return result;
+      }),
+    );
+  }
+
+  /**
+   * One pull's pages for many projects of one kind, in one locked step: each
+   * project's record gets its documents, and the claim (if any) records that
+   * the listed projects now hold everything up to its checkpoint. Every
+   * claimed project gets a record file, even an empty one, so a missing file
+   * always means a lost record. Rejected documents are remembered.
+   */
+  async applyPull(
+    kind: ScopedKind,
+    byProject: ReadonlyMap<string, ServerEdit<DocOf[ScopedKind]>>,
+    claim?: CoverageClaim,
+    rejected: readonly Omit<RejectedDoc, 'at'>[] = [],
+  ): Promise<Map<string, ChangeSummary>> {
+    const session = this.requireSession();
+    await session.syncReady;
+    const edits = new Map<string, ServerEdit<Doc>>();
+    for (const [projectId, edit] of byProject) {
+      edits.set(projectId, { ...edit, upsert: this.validUpserts(kind, projectId, edit.upsert ?? []) });
+    }
+    const claimed = new Set(claim?.projectIds ?? []);
+    for (const p of claimed) if (!edits.has(p)) edits.set(p, {});
+    const keys = [...edits.keys()].map((p) => cacheKey(kind, p));
+    for (const k of keys) session.writing.set(k, (session.writing.get(k) ?? 0) + 1);
+    const results = new Map<string, ChangeSummary>();
+    try {
+      await session.dataLock.run(async () => {
+        // Claims another window made since we read them count as much as our own.
+        await this.loadSyncState(session);
+        const claims = new Map<string, Coverage | undefined>();
+        for (const [projectId, edit] of edits) {
+          const before = await this.stampOf(session, kind, projectId);
+          results.set(projectId, await this.writeRecord(session, kind, projectId, edit, claimed.has(projectId)));
+          if (!claim || !claimed.has(projectId)) continue;
+          const after = session.stamps.get(cacheKey(kind, projectId));
+          const start = claim.startStamps;
+          const onDisk = session.sync.coverage[kind][projectId];
+          // Pulled in full, or from a claim that still held when the pull's pages were merged in.
+          const held =
+            !start?.has(projectId) ||
+            start.get(projectId) === before ||
+            (onDisk !== undefined && onDisk.stamp === before && claim.since !== undefined && reaches(onDisk.checkpoint, claim.since));
+          claims.set(projectId, after !== undefined && held ? { checkpoint: claim.checkpoint, stamp: after } : undefined);
+        }
+        if (!claims.size && !rejected.length) return;
+        const now = this.clock.now();
+        await this.mutateSyncState(session, (state) => {
+          for (const [projectId, c] of claims) {
+            if (c) state.coverage[kind][projectId] = c;
+            else delete state.coverage[kind][projectId];
+          }
+          state.rejected = dedupeRejected([...state.rejected, ...rejected.map((r) => ({ ...r, at: now }))]);
+        });
+      });
+    } finally {
+      for (const k of keys) this.doneWriting(session, k);
+    }
+    return results;
+  }
+
+  private async stampOf(session: Session, kind: ScopedKind, projectId: string): Promise<string | undefined> {
+    try {
+      return await this.blobs.stamp(this.blobPath(session.ns, kind, projectId));
+    } catch {
+      return session.stamps.get(cacheKey(kind, projectId));
+    }
+  }
+
+  /**
+   * A project is gone (deleted here or elsewhere): its messages and files
+   * records, their coverage and its tracking go. Local changes to its documents
+   * stay in the outbox (the engine parks them), so nothing typed is lost.
+   */
+  async removeProjectData(projectId: string): Promise<void> {
+    const session = this.session;
+    if (!session) return;
+    await session.syncReady;
+    await session.dataLock.run(async () => {
+      for (const kind of ['messages', 'files'] as const) {
+        const key = cacheKey(kind, projectId);
+        await this.blobs.delete(this.blobPath(session.ns, kind, projectId));
+        session.cache.delete(key);
+        session.stamps.set(key, undefined);
+        this.invalidate(session, kind, projectId);
       }
-      const unreadable = kind === 'projects' ? session.projectsUnreadable : this.unreadable.get(current as StoreRecord<Doc>);
-      if (unreadable !== undefined) {
-        throw new StorageError(`Could not read the stored ${what} from the local store (${unreadable}); nothing was written`);
-      }
-      const next = this.edited(kind, current, upserts, edit);
-      if (!next) return;
-      const bytes = await this.persist(session.ns, kind, scope, next);
-      this.commit(session, kind, scope, next, bytes);
-      // Switched away and back meanwhile: `next` is what this account's record now holds on disk.
-      const shown = this.session;
-      if (!shown || shown.ns !== session.ns) return;
-      if (shown !== session) this.commit(shown, kind, scope, next, bytes);
-      this.changes.fire({ kind, projectId: scope, reason: 'write' });
+      await this.mutateSyncState(session, (state) => {
+        state.tracked = state.tracked.filter((p) => p !== projectId);
+        delete state.coverage.messages[projectId];
+        delete state.coverage.files[projectId];
+      });
+    });
+    this.log.info(`Removed the stored messages and files of project ${projectId}`);
+    if (this.session !== session) return;
+    this.changes.fire({ kind: 'messages', projectId, reason: 'removed' });
+    this.changes.fire({ kind: 'files', projectId, reason: 'removed' });
+  }
+
+  /** Start every pull over (a new schema version): drop the projects checkpoint and all coverage claims. */
+  async resetCheckpoints(): Promise<void> {
+    const session = this.session;
+    if (!session) return;
+    await session.syncReady;
+    await session.dataLock.run(async () => {
+      await this.writeRecord(session, 'projects', undefined, { checkpoint: null });
+      await this.mutateSyncState(session, (state) => {
+        state.coverage = { messages: {}, files: {} };
+        state.rejected = [];
+      });
     });
   }
 
-  /** Resolves when every queued write and clean-up has settled (tests, shutdown). */
+  // ---------------------------------------------------------------- local changes
+
+  /**
+   * Record local edits: each meets its document's pending change (see
+   * `coalesce`) and the outbox is written — durable before this resolves, so
+   * the caller may call the change saved. Memory and events follow.
+   */
+  async recordLocal(intents: readonly LocalIntent[]): Promise<void> {
+    const session = this.requireSession();
+    await session.outboxReady;
+    const now = this.clock.now();
+    const changed = await session.outbox.update((entries, nextSeq) => {
+      for (const intent of intents) {
+        const key = changeKey(intent.kind, intent.id);
+        const next = coalesce(entries.get(key), intent, now, entries.has(key) ? entries.get(key)!.seq : nextSeq());
+        if (next) entries.set(key, next);
+        else entries.delete(key);
+      }
+    });
+    if (this.session !== session) return;
+    session.byScope = undefined;
+    this.fireOutboxChanges(session, changed);
+  }
+
+  /**
+   * Change outbox entries directly (the sync engine: a push confirmed, failed
+   * or met a conflict; the user resolved one). `fn` edits the entries by key,
+   * after another window's changes were read.
+   */
+  async updateLocal(fn: (entries: Map<string, LocalChange>) => void): Promise<void> {
+    const session = this.requireSession();
+    await session.outboxReady;
+    const changed = await session.outbox.update((entries) => fn(entries));
+    if (this.session !== session) return;
+    session.byScope = undefined;
+    this.fireOutboxChanges(session, changed);
+  }
+
+  /** Resolves when every queued write, load and clean-up has settled (tests, shutdown). */
   async flush(): Promise<void> {
-    while (this.pending.size || this.queues.size) {
-      await Promise.allSettled([...this.pending, ...this.queues.values()]);
+    for (;;) {
+      const s = this.session;
+      const waits = [...this.pending, ...(s ? [...s.loading.values(), s.outboxReady, s.syncReady, s.dataLock.idle(), s.outbox.idle()] : [])];
+      await Promise.allSettled(waits);
+      const again = this.session;
+      if (!this.pending.size && !(again && (again.loading.size || again.writing.size)) && again === s) return;
     }
   }
 
@@ -478,111 +838,256 @@ export class LocalStore implements Disposable {
 
   // ---------------------------------------------------------------- internals
 
-  private validate<K extends CollectionKind>(kind: K, doc: DocOf[K]): DocOf[K] {
-    const r = schemaFor(kind).safeParse(doc);
-    if (!r.success) {
-      const issue = r.error.issues[0];
-      throw new InvalidError(`Invalid ${kind} document: ${issue ? `${issue.path.join('.')} ${issue.message}` : 'invalid'}`);
+  private requireSession(): Session {
+    if (!this.session) throw new StorageError('No CodeCraft account is active, so there is nowhere to store this');
+    return this.session;
+  }
+
+  private validUpserts<T extends Doc>(kind: CollectionKind, scope: string | undefined, docs: readonly T[]): T[] {
+    const out: T[] = [];
+    const schema = schemaFor(kind);
+    for (const doc of docs) {
+      const r = schema.safeParse(doc);
+      if (!r.success) {
+        this.log.warn(`Skipped an invalid ${kind} document ${(doc as { $id?: unknown })?.$id ?? ''}: ${r.error.issues[0]?.message ?? 'invalid'}`);
+        continue;
+      }
+      if (scope !== undefined && (r.data as Message | ProjectFile).projectId !== scope) {
+        throw new InvalidError(`Document ${r.data.$id} belongs to project ${(r.data as Message).projectId}, not ${scope}`);
+      }
+      out.push(r.data as T);
     }
-    return r.data;
+    return out;
   }
 
-  private scopeOf(kind: CollectionKind, doc: Doc): string | undefined {
-    return kind === 'projects' ? undefined : (doc as Message | ProjectFile).projectId;
-  }
-
-  private edited<T extends Doc>(kind: CollectionKind, current: StoreRecord<T>, upserts: T[], edit: RecordEdit<T>): StoreRecord<T> | undefined {
-    const byId = new Map<string, T>();
-    if (!edit.replace) for (const item of current.items) byId.set(item.$id, item);
-    let changed = edit.replace === true || edit.checkpoint !== undefined || edit.synced === true;
-    const batch = new Set<string>();
-    for (const doc of upserts) {
-      const prev = byId.get(doc.$id);
-      // Within one batch the newest version of an id wins; against stored data, the batch wins unless onlyNewer.
-      if (prev && (edit.onlyNewer || batch.has(doc.$id)) && compareDocVersion(doc, prev) <= 0) continue;
-      batch.add(doc.$id);
-      byId.set(doc.$id, doc);
-      changed = true;
+  /** Marks a record busy while `task` runs, so the cache never drops it half-written. */
+  private async withWrite<R>(session: Session, kind: CollectionKind, scope: string | undefined, task: () => Promise<R>): Promise<R> {
+    if (kind === 'projects') return task();
+    const key = cacheKey(kind, scope!);
+    session.writing.set(key, (session.writing.get(key) ?? 0) + 1);
+    try {
+      return await task();
+    } finally {
+      this.doneWriting(session, key);
     }
-    for (const id of edit.remove ?? []) if (byId.delete(id)) changed = true;
-    if (!changed) return undefined;
-    const items = [...byId.values()];
-    if (kind === 'messages') (items as Message[]).sort(compareMessages);
-    else if (kind === 'files') (items as ProjectFile[]).sort(compareFiles);
-    return {
-      version: 1,
-      items,
-      lastSync: edit.synced ? new Date(this.clock.now()).toISOString() : current.lastSync,
-      checkpoint: edit.checkpoint !== undefined ? edit.checkpoint : current.checkpoint,
-    };
   }
 
-  private recordKey(ns: string, kind: CollectionKind, projectId: string | undefined): string {
-    return kind === 'projects' ? `${ns}/${RECORD_NAMES.projects}` : this.blobPath(ns, kind as ProjectScopedKind, projectId!);
-  }
-
-  private blobPath(ns: string, kind: ProjectScopedKind, projectId: string): string {
-    return `${ns}/${safeFileName(projectId)}.${kind}.json`;
-  }
-
-  private cacheKey(kind: ProjectScopedKind, projectId: string): string {
-    return `${projectId}|${kind}`;
-  }
-
-  /** A cached record, marked as the most recently used. */
-  private cached(session: Session | undefined, kind: ProjectScopedKind, projectId: string): StoreRecord<Doc> | undefined {
-    if (!session) return undefined;
-    const key = this.cacheKey(kind, projectId);
-    const record = session.scoped.get(key);
-    if (record === undefined) return undefined;
-    session.scoped.delete(key);
-    session.scoped.set(key, record);
-    return record as StoreRecord<Doc>;
-  }
-
-  /**
-   * Into the session's own caches: a session that is no longer shown just drops it later.
-   * `bytes`: the record's stored size, what it counts for in the cache budget.
-   */
-  private commit(session: Session, kind: CollectionKind, projectId: string | undefined, record: StoreRecord<Doc>, bytes: number): void {
-    if (kind === 'projects') {
-      session.projects = record as StoreRecord<Project>;
-      return;
-    }
-    const key = this.cacheKey(kind, projectId!);
-    session.scoped.delete(key);
-    session.scoped.set(key, record as StoreRecord<Message>);
-    session.cachedBytes += bytes - (session.sizes.get(key) ?? 0);
-    session.sizes.set(key, bytes);
+  private doneWriting(session: Session, key: string): void {
+    const n = (session.writing.get(key) ?? 1) - 1;
+    if (n > 0) session.writing.set(key, n);
+    else session.writing.delete(key);
     this.trim(session);
   }
 
   /**
-   * Drop least recently used records until the cache is within its bounds.
-   * Skipped: the most recently used record, and records with a load or a write
-   * (queued or in flight) — so a dropped record is exactly what is on disk.
-   * Skipped records are tried again when their load or write settles.
+   * Write one record under the data lock (the caller holds it): re-read it when
+   * another window replaced it since, merge the edit, persist, then update
+   * memory and fire events. `ensureFile`: write even when nothing changed and
+   * no file exists yet (a coverage claim needs one).
    */
-  private trim(session: Session): void {
-    const over = () => session.scoped.size > this.maxCachedRecords || session.cachedBytes > this.maxCachedBytes;
-    if (!over()) return;
-    const keys = [...session.scoped.keys()];
-    for (const key of keys.slice(0, -1)) {
-      if (!over()) break;
-      const bar = key.lastIndexOf('|');
-      const projectId = key.slice(0, bar);
-      const kind = key.slice(bar + 1) as ProjectScopedKind;
-      if (session.loading.has(key) || this.queues.has(this.blobPath(session.ns, kind, projectId))) continue;
-      session.scoped.delete(key);
-      session.cachedBytes -= session.sizes.get(key) ?? 0;
-      session.sizes.delete(key);
-      this.log.debug(`Released ${kind} of project ${projectId} from memory (cache full); they load again from the local store when needed`);
+  private async writeRecord(
+    session: Session,
+    kind: CollectionKind,
+    scope: string | undefined,
+    edit: ServerEdit<Doc>,
+    ensureFile = false,
+  ): Promise<ChangeSummary> {
+    const summary: ChangeSummary = { added: [], updated: [], removed: [] };
+    if (this.session !== session) throw new StorageError('The account changed before the change could be saved');
+    const key = this.recordKey(session.ns, kind, scope);
+    const what = `${kind}${scope === undefined ? '' : ` of project ${scope}`}`;
+    if (session.readOnly.has(key)) {
+      throw new StorageError(`The stored ${what} were saved by a newer version of CodeCraft; update CodeCraft to change them (nothing was overwritten)`);
+    }
+    let current: StoreRecord<Doc>;
+    if (kind === 'projects') {
+      if (session.projectsUnreadable !== undefined) {
+        throw new StorageError(`Could not read the stored ${what} from the local store (${session.projectsUnreadable}); nothing was written`);
+      }
+      current = this.freshProjects(session);
+    } else {
+      current = await this.freshRecord(session, kind as ScopedKind, scope!);
+      const unreadable = this.unreadable.get(current);
+      if (unreadable !== undefined) throw new StorageError(`Could not read the stored ${what} from the local store (${unreadable}); nothing was written`);
+      if (session.readOnly.has(key)) {
+        throw new StorageError(`The stored ${what} were saved by a newer version of CodeCraft; update CodeCraft to change them (nothing was overwritten)`);
+      }
+    }
+    const byId = new Map(current.items.map((d) => [d.$id, d]));
+    for (const doc of edit.upsert ?? []) {
+      const prev = byId.get(doc.$id);
+      if (prev && !supersedes(doc, prev)) continue;
+      byId.set(doc.$id, doc);
+      (prev ? summary.updated : summary.added).push(doc.$id);
+    }
+    for (const id of edit.remove ?? []) if (byId.delete(id)) summary.removed.push(id);
+    const dataChanged = summary.added.length + summary.updated.length + summary.removed.length > 0;
+    const needsFile = ensureFile && kind !== 'projects' && session.stamps.get(cacheKey(kind, scope!)) === undefined;
+    if (!dataChanged && edit.checkpoint === undefined && !edit.synced && !needsFile) return summary;
+    const next: StoreRecord<Doc> = {
+      version: 1,
+      items: dataChanged ? sortItems(kind, [...byId.values()]) : current.items,
+      lastSync: edit.synced ? new Date(this.clock.now()).toISOString() : current.lastSync,
+      checkpoint: edit.checkpoint !== undefined ? edit.checkpoint : current.checkpoint,
+    };
+    const bytes = await this.persist(session, kind, scope, next);
+    this.commit(session, kind, scope, next, bytes);
+    if (dataChanged && this.session === session) {
+      this.changes.fire({ kind, projectId: scope, ids: [...summary.added, ...summary.updated, ...summary.removed], reason: 'server' });
+    }
+    return summary;
+  }
+
+  /** The projects record as the shared state holds it now (another window may have written it). */
+  private freshProjects(session: Session): StoreRecord<Project> {
+    let value: unknown;
+    try {
+      value = this.state.get<unknown>(this.recordKey(session.ns, 'projects', undefined));
+    } catch {
+      return session.projects;
+    }
+    if (value === undefined) return session.projects;
+    const r = decodeRecord(value, schemaFor('projects'));
+    return r.ok && !r.rejected.length ? r.record : session.projects;
+  }
+
+  /** A scoped record as it is on disk now: the cached copy if the file is unchanged, else read again. */
+  private async freshRecord(session: Session, kind: ScopedKind, projectId: string): Promise<StoreRecord<Doc>> {
+    const key = cacheKey(kind, projectId);
+    const cached = session.cache.get(key);
+    if (cached) {
+      let stamp: string | undefined;
+      try {
+        stamp = await this.blobs.stamp(this.blobPath(session.ns, kind, projectId));
+      } catch {
+        stamp = session.stamps.get(key);
+      }
+      if (stamp === session.stamps.get(key)) return cached;
+      this.log.debug(`${kind} of project ${projectId} were changed by another window; reading them again before writing`);
+      session.cache.delete(key);
+    }
+    return this.ensureLoaded(session, kind, projectId);
+  }
+
+  /**
+   * Change the sync state (the caller holds the data lock): read again first
+   * when another window wrote it since, so its changes are kept.
+   */
+  private async mutateSyncState(session: Session, fn: (state: SyncStateData) => void): Promise<void> {
+    const path = `${session.ns}/sync.json`;
+    await this.loadSyncState(session);
+    const next = JSON.parse(JSON.stringify(session.sync)) as SyncStateData;
+    fn(next);
+    next.schema = SCHEMA_VERSION;
+    try {
+      await this.blobs.writeAtomic(path, new TextEncoder().encode(JSON.stringify(next)));
+      session.syncStamp = await this.blobs.stamp(path);
+    } catch (e) {
+      this.log.error(`Could not save the sync state: ${describe(e)}`);
+      throw new StorageError(`Could not save the sync state: ${describe(e)}`, { cause: e });
+    }
+    session.sync = next;
+  }
+
+  private async loadSyncState(session: Session): Promise<void> {
+    const path = `${session.ns}/sync.json`;
+    try {
+      const stamp = await this.blobs.stamp(path);
+      if (stamp === session.syncStamp) return;
+      const data = stamp === undefined ? undefined : await this.readSyncState(session, path);
+      if (this.session !== session && this.session !== undefined) return;
+      session.syncStamp = stamp;
+      session.sync = data ?? emptySyncState(SCHEMA_VERSION);
+      if (data && data.schema !== SCHEMA_VERSION) {
+        this.log.info(`The document schemas changed (version ${data.schema} → ${SCHEMA_VERSION}); every pull starts over so nothing refused before is missed`);
+        session.sync = { ...emptySyncState(SCHEMA_VERSION), tracked: data.tracked };
+        session.projects = { ...session.projects, checkpoint: null };
+      }
+    } catch (e) {
+      this.log.error(`Could not read the sync state: ${describe(e)}; everything will be pulled again`);
     }
   }
 
+  /** The sync state on disk, or undefined when absent or damaged (then quarantined: nothing is claimed). */
+  private async readSyncState(session: Session, path: string): Promise<SyncStateData | undefined> {
+    const bytes = await this.blobs.read(path);
+    if (!bytes) return undefined;
+    let value: unknown;
+    try {
+      value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    } catch (e) {
+      await session.quarantine.moveBlob(path, 'sync.json', `not valid JSON: ${describe(e)}`);
+      return undefined;
+    }
+    const r = SyncStateSchema.safeParse(value);
+    if (!r.success) {
+      await session.quarantine.moveBlob(path, 'sync.json', r.error.issues[0]?.message ?? 'not a sync state');
+      return undefined;
+    }
+    return r.data;
+  }
+
+  private fireOutboxChanges(session: Session, changed: ReadonlyMap<string, LocalChange>): void {
+    const byScope = new Map<string, { kind: CollectionKind; projectId: string | undefined; ids: string[] }>();
+    for (const entry of changed.values()) {
+      const projectId = entry.kind === 'projects' ? undefined : entry.projectId;
+      const sk = scopeKey(entry.kind, projectId);
+      const scope = byScope.get(sk) ?? { kind: entry.kind, projectId, ids: [] };
+      scope.ids.push(entry.id);
+      byScope.set(sk, scope);
+    }
+    for (const [sk, scope] of byScope) {
+      session.effective.delete(sk);
+      this.changes.fire({ kind: scope.kind, projectId: scope.projectId, ids: scope.ids, reason: 'local' });
+    }
+  }
+
+  private scopeIndex(session: Session): Map<string, LocalChange[]> {
+    if (!session.byScope) {
+      const index = new Map<string, LocalChange[]>();
+      for (const e of session.outbox.entries()) {
+        const sk = scopeKey(e.kind, e.kind === 'projects' ? undefined : e.projectId);
+        const list = index.get(sk) ?? [];
+        list.push(e);
+        index.set(sk, list);
+      }
+      session.byScope = index;
+    }
+    return session.byScope;
+  }
+
+  private effectiveOf(session: Session, kind: CollectionKind, projectId: string | undefined, server: readonly Doc[]): Doc[] {
+    const sk = scopeKey(kind, projectId);
+    let shown = session.effective.get(sk);
+    if (!shown) {
+      const changes = this.scopeIndex(session).get(sk);
+      shown = changes?.length ? sortItems(kind, overlay(server as AnyDoc[], changes) as Doc[]) : (server as Doc[]);
+      session.effective.set(sk, shown);
+    }
+    return shown;
+  }
+
+  private invalidate(session: Session, kind: CollectionKind, projectId: string | undefined): void {
+    session.effective.delete(scopeKey(kind, projectId));
+  }
+
+  private shown(session: Session | undefined, kind: ScopedKind, projectId: string): Doc[] | undefined {
+    if (!session) return undefined;
+    const record = session.cache.get(cacheKey(kind, projectId));
+    return record ? this.effectiveOf(session, kind, projectId, record.items) : undefined;
+  }
+
+  private async loadShown(kind: ScopedKind, projectId: string): Promise<Doc[]> {
+    const session = this.session;
+    if (!session) return [];
+    const [record] = await Promise.all([this.ensureLoaded(session, kind, projectId), session.outboxReady]);
+    if (this.unreadable.has(record)) return [];
+    return this.effectiveOf(session, kind, projectId, record.items);
+  }
+
   /** Save a record; resolves with its stored size in bytes (0 for projects, which live in the KeyValueStore). */
-  private async persist(ns: string, kind: CollectionKind, projectId: string | undefined, record: StoreRecord<Doc>): Promise<number> {
-    const key = this.recordKey(ns, kind, projectId);
+  private async persist(session: Session, kind: CollectionKind, projectId: string | undefined, record: StoreRecord<Doc>): Promise<number> {
+    const key = this.recordKey(session.ns, kind, projectId);
     let bytes: Uint8Array | undefined;
     if (kind !== 'projects') {
       bytes = new TextEncoder().encode(JSON.stringify(record));
@@ -594,27 +1099,15 @@ export class LocalStore implements Disposable {
     }
     try {
       if (kind === 'projects') await this.state.update(key, record);
-      else await this.blobs.writeAtomic(key, bytes!);
+      else {
+        await this.blobs.writeAtomic(key, bytes!);
+        session.stamps.set(cacheKey(kind, projectId!), await this.blobs.stamp(key));
+      }
     } catch (e) {
       this.log.error(`Could not save ${RECORD_NAMES[kind]}${projectId ? ` of project ${projectId}` : ''}: ${describe(e)}`);
       throw new StorageError(`Could not save ${kind} to the local store: ${describe(e)}`, { cause: e });
     }
     return bytes?.byteLength ?? 0;
-  }
-
-  /** One write at a time per record; a failed write does not block the next. */
-  private enqueue<R>(key: string, task: () => Promise<R>): Promise<R> {
-    const prev = this.queues.get(key) ?? Promise.resolve();
-    const run = prev.then(task, task);
-    const tail = run.catch(() => undefined);
-    this.queues.set(key, tail);
-    void tail.then(() => {
-      if (this.queues.get(key) !== tail) return;
-      this.queues.delete(key);
-      // The record may have been kept over the cache bounds while its write was pending.
-      if (this.session) this.trim(this.session);
-    });
-    return run;
   }
 
   private loadProjects(session: Session): Promise<void> {
@@ -640,16 +1133,18 @@ export class LocalStore implements Disposable {
     }
     if (!result.ok) {
       this.log.warn(`Quarantined ${RECORD_NAMES.projects}: ${result.reason}; its projects will be pulled again`);
-      // Through the record's queue, so a write made meanwhile is not wiped by the clean-up.
-      return this.enqueue(key, async () => {
-        const saved = await this.quarantineValue(ns, RECORD_NAMES.projects, result.reason, value);
-        if (!saved || this.session !== session || this.state.get<unknown>(key) === undefined) return;
-        try {
-          await this.state.update(key, undefined);
-        } catch (e) {
-          this.log.error(`Could not clear the quarantined ${RECORD_NAMES.projects}: ${describe(e)}`);
-        }
-      });
+      // Under the data lock, so a write made meanwhile is not wiped by the clean-up.
+      return this.track$(
+        session.dataLock.run(async () => {
+          const saved = await session.quarantine.saveValue(RECORD_NAMES.projects, result.reason, value);
+          if (!saved || this.session !== session || JSON.stringify(this.state.get<unknown>(key)) !== JSON.stringify(value)) return;
+          try {
+            await this.state.update(key, undefined);
+          } catch (e) {
+            this.log.error(`Could not clear the quarantined ${RECORD_NAMES.projects}: ${describe(e)}`);
+          }
+        }),
+      );
     }
     session.projects = this.afterDecode(result.record, result.rejected);
     this.log.info(`Loaded ${result.record.items.length} projects from local store`);
@@ -671,35 +1166,37 @@ export class LocalStore implements Disposable {
     if (!rejected.length) return;
     this.counters.droppedItems += rejected.length;
     const first = rejected[0]!;
-    this.log.warn(
-      `Dropped ${rejected.length} invalid item(s) from ${name}${first.id ? ` (first: ${first.id})` : ''}: ${first.reason}`,
-    );
-    const ns = session.ns;
-    const saved = await this.quarantineValue(ns, name, `${rejected.length} invalid item(s)`, { items: rejected });
+    this.log.warn(`Dropped ${rejected.length} invalid item(s) from ${name}${first.id ? ` (first: ${first.id})` : ''}: ${first.reason}`);
+    const saved = await session.quarantine.saveValue(name, `${rejected.length} invalid item(s)`, { items: rejected });
     if (!saved || this.session !== session) return;
-    // Rewrite the record without the bad items (and without its checkpoint). Not awaited:
-    // this may run inside a write of the same record, which must finish first.
-    this.track(
-      this.enqueue(this.recordKey(ns, kind, projectId), async () => {
-        if (this.session !== session) return;
-        const current = kind === 'projects' ? session.projects : this.cached(session, kind, projectId!);
-        if (current) await this.persist(ns, kind, projectId, current);
-      }).catch(() => undefined), // logged by persist; the next load repeats the clean-up
+    // Rewrite the record without the bad items. Not awaited: this may run inside a write of
+    // the same record, which must finish first. A scoped record gets a new stamp, so its
+    // coverage claim lapses and the project is pulled in full again.
+    this.track$(
+      this.withWrite(session, kind, projectId, () =>
+        session.dataLock.run(async () => {
+          if (this.session !== session) return;
+          const current = kind === 'projects' ? session.projects : session.cache.peek(cacheKey(kind, projectId!));
+          if (current) await this.persist(session, kind, projectId, current);
+        }),
+      ).catch(() => undefined), // logged by persist; the next load repeats the clean-up
     );
   }
 
-  private readonly pending = new Set<Promise<unknown>>();
-
-  private track(p: Promise<unknown>): void {
+  private track$(p: Promise<unknown>): Promise<void> {
     this.pending.add(p);
     void p.finally(() => this.pending.delete(p));
+    return p.then(
+      () => undefined,
+      () => undefined,
+    );
   }
 
   /** The session's record of a project (from its cache, or loaded from its namespace). */
-  private ensureLoaded(session: Session, kind: ProjectScopedKind, projectId: string): Promise<StoreRecord<Doc>> {
-    const cached = this.cached(session, kind, projectId);
+  private ensureLoaded(session: Session, kind: ScopedKind, projectId: string): Promise<StoreRecord<Doc>> {
+    const key = cacheKey(kind, projectId);
+    const cached = session.cache.get(key);
     if (cached) return Promise.resolve(cached);
-    const key = this.cacheKey(kind, projectId);
     let p = session.loading.get(key);
     if (!p) {
       p = this.loadBlob(session, kind, projectId).finally(() => {
@@ -712,31 +1209,39 @@ export class LocalStore implements Disposable {
     return p;
   }
 
-  private async loadBlob(session: Session, kind: ProjectScopedKind, projectId: string): Promise<StoreRecord<Doc>> {
+  private async loadBlob(session: Session, kind: ScopedKind, projectId: string): Promise<StoreRecord<Doc>> {
     const ns = session.ns;
     const path = this.blobPath(ns, kind, projectId);
     const name = path.slice(ns.length + 1);
-    // The first record to arrive wins within the session (a write may have committed meanwhile).
+    const key = cacheKey(kind, projectId);
     let size: number | undefined;
+    let stamp: string | undefined;
+    // The first record to arrive wins within the session (a write may have committed meanwhile).
     const settle = (record: StoreRecord<Doc>): StoreRecord<Doc> => {
-      const cached = this.cached(session, kind, projectId);
+      const cached = session.cache.peek(key);
       if (cached) return cached;
+      session.stamps.set(key, stamp);
+      this.invalidate(session, kind, projectId);
       this.commit(session, kind, projectId, record, record.items.length ? (size ?? EMPTY_RECORD_BYTES) : EMPTY_RECORD_BYTES);
       return record;
     };
     // Not cached: shown empty now, read again on the next access, and writes to it are refused meanwhile.
     const unreadable = (reason: string): StoreRecord<Doc> => {
-      const cached = this.cached(session, kind, projectId);
+      const cached = session.cache.peek(key);
       if (cached) return cached;
       const record = emptyRecord<Doc>();
       this.unreadable.set(record, reason);
       return record;
     };
     /** Corrupt: moved to quarantine and shown empty; left in place (and unreadable) when the move failed. */
-    const quarantined = async (reason: string): Promise<StoreRecord<Doc>> =>
-      (await this.quarantineBlob(ns, path, name, reason)) ? settle(emptyRecord()) : unreadable('it could not be moved to quarantine');
+    const quarantined = async (reason: string): Promise<StoreRecord<Doc>> => {
+      if (!(await session.quarantine.moveBlob(path, name, reason))) return unreadable('it could not be moved to quarantine');
+      stamp = undefined;
+      return settle(emptyRecord());
+    };
     let bytes: Uint8Array | undefined;
     try {
+      stamp = await this.blobs.stamp(path);
       size = await this.blobs.size(path);
       if (size === undefined) return settle(emptyRecord());
       if (size > this.maxBlobBytes) return await quarantined(`record is ${size} bytes, over the ${this.maxBlobBytes}-byte limit`);
@@ -762,8 +1267,7 @@ export class LocalStore implements Disposable {
       return settle(emptyRecord());
     }
     if (!result.ok) return quarantined(result.reason);
-    if (kind === 'messages') (result.record.items as Message[]).sort(compareMessages);
-    else (result.record.items as ProjectFile[]).sort(compareFiles);
+    sortItems(kind, result.record.items);
     const record = settle(this.afterDecode(result.record, result.rejected));
     this.log.info(`Loaded ${record.items.length} ${kind} of project ${projectId} from local store`);
     if (this.session === session) this.changes.fire({ kind, projectId, reason: 'load' });
@@ -783,106 +1287,62 @@ export class LocalStore implements Disposable {
     this.log.warn(`${name} (record version ${version}) was written by a newer version of CodeCraft; showing nothing until you update`);
   }
 
-  /**
-   * A fresh name in the quarantine folder. The random part keeps two windows
-   * (each with its own counter) from replacing each other's files when they
-   * quarantine in the same millisecond.
-   */
-  private quarantinePath(ns: string, name: string, tail = `-${name.replace(/\.json$/, '')}.json`): string {
-    const stamp = new Date(this.clock.now()).toISOString().replace(/[-:.]/g, '');
-    return `${ns}/quarantine/${stamp}-${++this.quarantineSeq}-${randomHex()}${tail}`;
+  private recordKey(ns: string, kind: CollectionKind, projectId: string | undefined): string {
+    return kind === 'projects' ? `${ns}/${RECORD_NAMES.projects}` : this.blobPath(ns, kind as ScopedKind, projectId!);
+  }
+
+  private blobPath(ns: string, kind: ScopedKind, projectId: string): string {
+    return `${ns}/${safeFileName(projectId)}.${kind}.json`;
   }
 
   /**
-   * Move a blob as-is into quarantine (raw bytes untouched) with a reason file
-   * beside it. Returns false when the blob could not be moved (it stays where it is).
+   * Into the session's own caches: a session that is no longer shown just drops it later.
+   * `bytes`: the record's stored size, what it counts for in the cache budget.
    */
-  private async quarantineBlob(ns: string, path: string, name: string, reason: string): Promise<boolean> {
-    const target = this.quarantinePath(ns, name);
-    try {
-      await this.blobs.rename(path, target);
-    } catch (e) {
-      this.log.error(`Could not move ${name} to quarantine (${reason}): ${describe(e)}; it is left as it is and not written to`);
-      return false;
+  private commit(session: Session, kind: CollectionKind, projectId: string | undefined, record: StoreRecord<Doc>, bytes: number): void {
+    this.invalidate(session, kind, projectId);
+    if (kind === 'projects') {
+      session.projects = record as StoreRecord<Project>;
+      return;
     }
-    this.counters.quarantined++;
-    this.log.warn(`Quarantined ${name}: ${reason}; its data will be pulled again`);
-    try {
-      await this.blobs.writeAtomic(
-        target.replace(/\.json$/, '.reason.json'),
-        new TextEncoder().encode(JSON.stringify({ reason, source: name, quarantinedAt: new Date(this.clock.now()).toISOString() })),
-      );
-    } catch (e) {
-      this.log.error(`Could not write the reason file for the quarantined ${name}: ${describe(e)}`);
-    }
-    await this.pruneQuarantine(ns);
-    return true;
+    session.cache.set(cacheKey(kind, projectId!), record, bytes);
+    this.trim(session);
   }
 
   /**
-   * Save a value (record or rejected items) into quarantine. Returns false when
-   * that failed. The entry's name carries a hash of the source and the value:
-   * when an entry with the same hash is already there (the record's clean-up
-   * failed, and it was read again), nothing new is written, so re-reads do not
-   * fill the quarantine and push older, unrelated entries out.
+   * Drop least recently used records until the cache is within its bounds.
+   * Skipped: the most recently used record, and records with a load or a write
+   * (queued or in flight) — so a dropped record is exactly what is on disk.
+   * Skipped records are tried again when their load or write settles.
    */
-  private async quarantineValue(ns: string, name: string, reason: string, value: unknown): Promise<boolean> {
-    const json = JSON.stringify(value) ?? 'null';
-    const base = name.replace(/\.json$/, '');
-    const tag = `-c${fnv1a64(`${name}\n${json}`)}-${base}.json`;
-    try {
-      if ((await this.blobs.list(`${ns}/quarantine`)).some((file) => file.endsWith(tag))) {
-        this.log.debug(`${name}: the same data is already in quarantine; not saved again`);
-        return true;
-      }
-    } catch {
-      // Cannot tell: save it (again).
-    }
-    this.counters.quarantined++;
-    try {
-      const body = `{"reason":${JSON.stringify(reason)},"source":${JSON.stringify(name)},"quarantinedAt":${JSON.stringify(new Date(this.clock.now()).toISOString())},"value":${json}}`;
-      await this.blobs.writeAtomic(this.quarantinePath(ns, name, tag), new TextEncoder().encode(body));
-    } catch (e) {
-      this.log.error(`Could not save the quarantined ${name}: ${describe(e)}`);
-      return false;
-    }
-    await this.pruneQuarantine(ns);
-    return true;
-  }
-
-  /**
-   * Keep the newest `maxQuarantined` entries of the account's quarantine
-   * folder; older ones go, each with its `.reason.json`. Oldest by the time
-   * stamp and counter at the front of the name (files not named that way are
-   * left alone). Best effort: a failure is logged and retried next time.
-   */
-  private async pruneQuarantine(ns: string): Promise<void> {
-    const dir = `${ns}/quarantine`;
-    try {
-      const entries = new Map<string, { stamp: string; seq: number; files: string[] }>();
-      for (const file of await this.blobs.list(dir)) {
-        const m = /^(\d{8}T\d{9}Z)-(\d+)-(.+?)(\.reason)?\.json$/.exec(file);
-        if (!m) continue;
-        const id = `${m[1]}-${m[2]}-${m[3]}`;
-        const entry = entries.get(id) ?? { stamp: m[1]!, seq: Number(m[2]), files: [] };
-        entry.files.push(file);
-        entries.set(id, entry);
-      }
-      if (entries.size <= this.maxQuarantined) return;
-      const oldestFirst = [...entries.entries()].sort(([ia, a], [ib, b]) =>
-        a.stamp !== b.stamp ? (a.stamp < b.stamp ? -1 : 1) : a.seq !== b.seq ? a.seq - b.seq : ia < ib ? -1 : ia > ib ? 1 : 0,
-      );
-      const doomed = oldestFirst.slice(0, entries.size - this.maxQuarantined);
-      const deleted: string[] = [];
-      for (const [id, entry] of doomed) {
-        for (const file of entry.files) await this.blobs.delete(`${dir}/${file}`);
-        deleted.push(id);
-      }
-      this.log.info(
-        `Pruned ${deleted.length} old quarantine entr${deleted.length === 1 ? 'y' : 'ies'} (keeping the newest ${this.maxQuarantined}): ${deleted.join(', ')}`,
-      );
-    } catch (e) {
-      this.log.warn(`Could not prune the quarantine folder: ${describe(e)}`);
+  private trim(session: Session): void {
+    const dropped = session.cache.trim((key) => session.loading.has(key) || session.writing.has(key));
+    for (const key of dropped) {
+      const [projectId, kind] = splitCacheKey(key);
+      this.invalidate(session, kind, projectId);
+      this.log.debug(`Released ${kind} of project ${projectId} from memory (cache full); they load again from the local store when needed`);
     }
   }
 }
+
+/**
+ * Whether a checkpoint is at or past another, judged by time alone unless it is
+ * the very same document: ids are ordered by the server's collation, not by
+ * bytes, so the client never ranks two ids.
+ */
+function reaches(a: Checkpoint, b: Checkpoint): boolean {
+  const ta = timeOf(a.updatedAt);
+  const tb = timeOf(b.updatedAt);
+  return ta > tb || (ta === tb && a.id === b.id);
+}
+
+function cacheKey(kind: ScopedKind, projectId: string): string {
+  return `${projectId}|${kind}`;
+}
+
+function splitCacheKey(key: string): [string, ScopedKind] {
+  const bar = key.lastIndexOf('|');
+  return [key.slice(0, bar), key.slice(bar + 1) as ScopedKind];
+}
+
+export { dataFields };

@@ -8,7 +8,10 @@ type Op = 'read' | 'write' | 'delete' | 'rename';
 
 export class MemoryBlobStore implements BlobStore {
   readonly files = new Map<string, Uint8Array>();
-  readonly calls: { op: Op | 'size' | 'list'; path: string }[] = [];
+  readonly calls: { op: Op | 'size' | 'list' | 'stamp'; path: string }[] = [];
+  /** Bumped on every write, so stamps change like an inode/mtime would. */
+  private readonly versions = new Map<string, number>();
+  private writes = 0;
   private failures: { op: Op; match: RegExp | string | undefined; error: Error; times: number }[] = [];
 
   /** Make the next `times` operations of one kind (optionally on matching paths) reject. */
@@ -41,7 +44,26 @@ export class MemoryBlobStore implements BlobStore {
   async writeAtomic(path: string, data: Uint8Array): Promise<void> {
     this.calls.push({ op: 'write', path });
     this.check('write', path);
+    this.put(path, data);
+  }
+
+  async createExclusive(path: string, data: Uint8Array): Promise<boolean> {
+    this.calls.push({ op: 'write', path });
+    this.check('write', path);
+    if (this.files.has(path)) return false;
+    this.put(path, data);
+    return true;
+  }
+
+  async stamp(path: string): Promise<string | undefined> {
+    this.calls.push({ op: 'stamp', path });
+    return this.files.has(path) ? `v${this.versions.get(path) ?? 0}` : undefined;
+  }
+
+  /** Set a file directly (tests), changing its stamp like a real write. */
+  put(path: string, data: Uint8Array): void {
     this.files.set(path, data.slice());
+    this.versions.set(path, ++this.writes);
   }
 
   async delete(path: string): Promise<void> {
@@ -55,8 +77,8 @@ export class MemoryBlobStore implements BlobStore {
     this.check('rename', from);
     const data = this.files.get(from);
     if (!data) throw new Error(`no such file: ${from}`);
-    this.files.set(to, data);
     this.files.delete(from);
+    this.put(to, data);
   }
 
   async list(dir: string): Promise<string[]> {

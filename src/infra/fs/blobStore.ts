@@ -79,6 +79,50 @@ export class NodeBlobStore implements BlobStore {
   async writeAtomic(rel: string, data: Uint8Array): Promise<void> {
     const target = this.resolve(rel);
     const dir = path.dirname(target);
+    const temp = await this.writeTemp(target, data);
+    try {
+      await this.commitRename(temp, target);
+    } catch (e) {
+      await fs.rm(temp, { force: true }).catch(() => undefined);
+      throw e;
+    }
+    await syncDir(dir);
+  }
+
+  /**
+   * The data goes to a complete, fsynced temp file first; a hard link then
+   * gives it its name only if the name is free (link() never replaces), so
+   * another process sees either nothing or the whole file.
+   */
+  async createExclusive(rel: string, data: Uint8Array): Promise<boolean> {
+    const target = this.resolve(rel);
+    const temp = await this.writeTemp(target, data);
+    try {
+      await fs.link(temp, target);
+    } catch (e) {
+      if ((e as { code?: string } | null)?.code === 'EEXIST') return false;
+      throw e;
+    } finally {
+      await fs.rm(temp, { force: true }).catch(() => undefined);
+    }
+    await syncDir(path.dirname(target));
+    return true;
+  }
+
+  async stamp(rel: string): Promise<string | undefined> {
+    try {
+      const st = await fs.stat(this.resolve(rel), { bigint: true });
+      // An atomic write renames a new file into place, so the inode changes on every write.
+      return st.isFile() ? `${st.ino}:${st.size}:${st.mtimeNs}` : undefined;
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw e;
+    }
+  }
+
+  /** A complete, fsynced temp file next to `target`; the caller renames or links it into place. */
+  private async writeTemp(target: string, data: Uint8Array): Promise<string> {
+    const dir = path.dirname(target);
     await fs.mkdir(dir, { recursive: true });
     if (!this.swept.has(dir)) {
       this.swept.add(dir);
@@ -98,12 +142,11 @@ export class NodeBlobStore implements BlobStore {
       } finally {
         await handle.close();
       }
-      await this.commitRename(temp, target);
     } catch (e) {
       await fs.rm(temp, { force: true }).catch(() => undefined);
       throw e;
     }
-    await syncDir(dir);
+    return temp;
   }
 
   /** The last step of an atomic write; a seam for tests that simulate a crash before it. */
