@@ -115,9 +115,19 @@ export function schemaFor<K extends CollectionKind>(kind: K): z.ZodType<DocOf[K]
 }
 
 /** Where a sync pull got to: the last document seen, by (`$updatedAt`, `$id`). */
-export type Checkpoint = { updatedAt: string; id: string };
+export type Checkpoint = {
+  updatedAt: string;
+  id: string;
+  /**
+   * The server's time (epoch ms, from the answer's Date header) when the page
+   * holding this document was read. Writes commit late only around that time,
+   * so the next pull starts at the checkpoint or `readAt` minus the overlap,
+   * whichever is earlier — not an overlap before every old checkpoint.
+   */
+  readAt?: number;
+};
 
-export const CheckpointSchema = z.object({ updatedAt: dateString, id: z.string().min(1) });
+export const CheckpointSchema = z.object({ updatedAt: dateString, id: z.string().min(1), readAt: z.number().optional() });
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; id?: string; reason: string };
 

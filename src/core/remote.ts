@@ -26,6 +26,8 @@ export interface ChangePage<K extends CollectionKind> {
   checkpoint: Checkpoint | undefined;
   /** True on the final page of the pull. */
   done: boolean;
+  /** The server's time when this page was read (epoch ms, from the Date header), if it said. */
+  serverTime?: number;
 }
 
 export interface ListChangesOptions {

@@ -45,6 +45,26 @@ function later(a: Checkpoint | undefined, b: Checkpoint | undefined): Checkpoint
   return timeOf(b.updatedAt) > timeOf(a.updatedAt) ? b : a;
 }
 
+/** Appwrite's own date form, so string and date comparisons agree. */
+function serverDate(ms: number): string {
+  return new Date(ms).toISOString().replace(/Z$/, '+00:00');
+}
+
+/**
+ * Where a pull from a checkpoint starts. Writes commit late only around the
+ * time a page was read, so it starts at the checkpoint itself when that was
+ * already older than the read time minus the overlap, else at the read time
+ * minus the overlap (known versions cost nothing: the store skips them). A
+ * checkpoint without a read time falls back to starting `overlapMs` before it.
+ */
+export function pullStart(cp: Checkpoint | undefined, overlapMs: number): { since?: Checkpoint; overlapMs: number } {
+  if (!cp) return { overlapMs: 0 };
+  if (cp.readAt === undefined) return { since: cp, overlapMs };
+  const lateFrom = cp.readAt - overlapMs;
+  if (lateFrom > timeOf(cp.updatedAt)) return { since: cp, overlapMs: 0 };
+  return { since: { updatedAt: serverDate(lateFrom), id: '' }, overlapMs: 0 };
+}
+
 export class Puller {
   /**
    * The newest server time seen in any document so far: a time the server
@@ -77,7 +97,9 @@ export class Puller {
     const since = this.store.projectsCheckpoint() ?? undefined;
     this.see(since ? [{ $id: since.id, $updatedAt: since.updatedAt }] : []);
     const rejected: Omit<RejectedDoc, 'at'>[] = [];
-    for await (const page of this.remote.listChanges('projects', { since, overlapMs: since ? this.o.overlapMs : 0, pageSize: this.o.pageSize, signal })) {
+    let firstRead: number | undefined;
+    for await (const page of this.remote.listChanges('projects', { ...pullStart(since, this.o.overlapMs), pageSize: this.o.pageSize, signal })) {
+      firstRead ??= page.serverTime;
       counts.pages++;
       counts.received += page.items.length;
       counts.rejected += page.rejected.length;
@@ -85,7 +107,7 @@ export class Puller {
       this.see(page.items);
       const summary = await this.store.applyServer('projects', undefined, {
         upsert: page.items,
-        checkpoint: later(page.checkpoint, since) ?? null,
+        checkpoint: readAt(later(page.done ? later(page.checkpoint, this.highWater) : page.checkpoint, since), firstRead) ?? null,
         synced: page.done,
       });
       add(counts, summary);
@@ -128,8 +150,9 @@ export class Puller {
     signal?: AbortSignal,
   ): Promise<void> {
     const floor = this.highWater; // known to the server before this query started
-    const overlapMs = g.since ? this.o.overlapMs : 0;
-    const from = g.since && overlapMs ? { updatedAt: new Date(timeOf(g.since.updatedAt) - overlapMs).toISOString(), id: '' } : g.since;
+    const start = pullStart(g.since, this.o.overlapMs);
+    const from = start.since && start.overlapMs ? { updatedAt: serverDate(timeOf(start.since.updatedAt) - start.overlapMs), id: '' } : start.since;
+    let firstRead: number | undefined;
     let buffer = new Map<string, ServerEdit<Doc>>();
     let buffered = 0;
     let lastFlush = this.clock.now();
@@ -137,7 +160,7 @@ export class Puller {
     const flush = async (checkpoint: Checkpoint | undefined, done: boolean) => {
       // The claim: what the pages so far reach; once the query reached its end, also
       // everything up to what the server had reached before it started.
-      const reach = done ? later(later(checkpoint, g.since), floor) : later(checkpoint, g.since);
+      const reach = readAt(done ? later(later(checkpoint, g.since), floor) : later(checkpoint, g.since), firstRead);
       const claim = reach ? { projectIds: g.claim, checkpoint: reach, startStamps: g.startStamps, since: from } : undefined;
       if (!buffer.size && !claim && !rejected.length) return;
       const results = await this.store.applyPull(kind, buffer as Map<string, ServerEdit<DocOf[ScopedKind]>>, claim, rejected);
@@ -147,7 +170,8 @@ export class Puller {
       rejected = [];
       lastFlush = this.clock.now();
     };
-    for await (const page of this.remote.listChanges(kind, { projectIds: g.filter, since: g.since, overlapMs, pageSize: this.o.pageSize, signal })) {
+    for await (const page of this.remote.listChanges(kind, { projectIds: g.filter, ...start, pageSize: this.o.pageSize, signal })) {
+      firstRead ??= page.serverTime;
       counts.pages++;
       counts.received += page.items.length;
       counts.rejected += page.rejected.length;
@@ -212,6 +236,16 @@ export class Puller {
     if (c.rejected) parts.push(`${c.rejected} refused by the schema and remembered`);
     (changed || c.rejected ? this.log.info : this.log.debug).call(this.log, parts.join('; '));
   }
+}
+
+/**
+ * A claim's checkpoint carries when the query that made it began reading (the
+ * earliest page), so the next pull covers whatever committed late since.
+ */
+function readAt(cp: Checkpoint | undefined, firstRead: number | undefined): Checkpoint | undefined {
+  if (!cp) return undefined;
+  const { readAt: _old, ...rest } = cp;
+  return firstRead === undefined ? rest : { ...rest, readAt: firstRead };
 }
 
 function add(counts: PulledCounts, summary: { added: string[]; updated: string[]; removed: string[] }): void {

@@ -36,6 +36,8 @@ const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,35}$/;
 interface DocumentList {
   total: number;
   documents: unknown[];
+  /** From the answer's Date header (whole seconds), when present. */
+  serverTime?: number;
 }
 
 /** A date in Appwrite's own form (`2025-01-15T10:00:00.000+00:00`), so string and date comparisons agree. */
@@ -149,7 +151,7 @@ export class AppwriteRemoteApi implements RemoteApi {
   }
 
   private async list(kind: CollectionKind, queries: string[], signal?: AbortSignal): Promise<DocumentList> {
-    const { data } = await this.rest.call<DocumentList>({
+    const { data, headers } = await this.rest.call<DocumentList>({
       method: 'GET',
       path: this.documentsPath(kind),
       params: { queries },
@@ -159,7 +161,8 @@ export class AppwriteRemoteApi implements RemoteApi {
     if (!data || !Array.isArray(data.documents)) {
       throw new ServerError(`List ${kind} failed: the server's answer has no documents array`);
     }
-    return data;
+    const date = Date.parse(headers.get('date') ?? '');
+    return Number.isFinite(date) ? { ...data, serverTime: date } : data;
   }
 
   private scopeAttribute(kind: CollectionKind): string {
@@ -195,7 +198,7 @@ export class AppwriteRemoteApi implements RemoteApi {
         if (chunk) queries.push(Query.equal(this.scopeAttribute(kind), chunk));
         if (cursor) queries.push(checkpointQuery(cursor));
         queries.push(Query.orderAsc('$updatedAt'), Query.orderAsc('$id'), Query.limit(pageSize));
-        const { documents } = await this.list(kind, queries, options.signal);
+        const { documents, serverTime } = await this.list(kind, queries, options.signal);
         const { valid, rejected } = parseBatch(schema, documents);
         if (rejected.length) {
           this.logger.warn(`[${kind}] skipped ${rejected.length} invalid document(s) from the server`);
@@ -213,7 +216,9 @@ export class AppwriteRemoteApi implements RemoteApi {
         // Only the last chunk's progress may be persisted: earlier chunks are complete
         // before it starts, later ones have not started.
         const checkpoint = done ? reached : lastChunk ? maxCheckpoint(since, end) : undefined;
-        yield { kind, items: valid as DocumentOf<K>[], rejected, checkpoint, done };
+        const page: ChangePage<K> = { kind, items: valid as DocumentOf<K>[], rejected, checkpoint, done };
+        if (serverTime !== undefined) page.serverTime = serverTime;
+        yield page;
         if (chunkDone) break;
       }
     }
