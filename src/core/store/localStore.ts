@@ -794,9 +794,12 @@ export class LocalStore implements Disposable {
     const session = this.requireSession();
     await session.outboxReady;
     const now = this.clock.now();
-    const changed = await session.outbox.update((entries, nextSeq) => {
-      for (const intent of intents) {
-        const key = changeKey(intent.kind, intent.id);
+    const changed = await session.outbox.update(async (entries, nextSeq) => {
+      for (const given of intents) {
+        const key = changeKey(given.kind, given.id);
+        // A new entry starts from the server copy as stored now: another window may have
+        // confirmed a push of this document since this window last read its record.
+        const intent = entries.has(key) ? given : { ...given, server: await this.currentServerCopy(session, given) };
         const next = coalesce(entries.get(key), intent, now, entries.has(key) ? entries.get(key)!.seq : nextSeq());
         if (next) entries.set(key, next);
         else entries.delete(key);
@@ -807,12 +810,19 @@ export class LocalStore implements Disposable {
     this.fireOutboxChanges(session, changed);
   }
 
+  private async currentServerCopy(session: Session, intent: LocalIntent): Promise<AnyDoc | undefined> {
+    if (intent.kind === 'projects') return this.freshProjects(session).items.find((d) => d.$id === intent.id) ?? intent.server;
+    const record = await this.freshRecord(session, intent.kind, intent.projectId);
+    if (this.unreadable.has(record)) return intent.server;
+    return record.items.find((d) => d.$id === intent.id) ?? undefined;
+  }
+
   /**
    * Change outbox entries directly (the sync engine: a push confirmed, failed
    * or met a conflict; the user resolved one). `fn` edits the entries by key,
    * after another window's changes were read.
    */
-  async updateLocal(fn: (entries: Map<string, LocalChange>) => void): Promise<void> {
+  async updateLocal(fn: (entries: Map<string, LocalChange>) => void | Promise<void>): Promise<void> {
     const session = this.requireSession();
     await session.outboxReady;
     const changed = await session.outbox.update((entries) => fn(entries));

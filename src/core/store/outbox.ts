@@ -245,14 +245,14 @@ export class Outbox {
    * written. Resolves with the entries that changed (including those another
    * window changed) once the change is durable; memory changes only then.
    */
-  async update(fn: (entries: Map<string, LocalChange>, nextSeq: () => number) => void): Promise<Map<string, LocalChange>> {
+  async update(fn: (entries: Map<string, LocalChange>, nextSeq: () => number) => void | Promise<void>): Promise<Map<string, LocalChange>> {
     return this.o.lock.run(async () => {
       const changed = await this.load();
       if (this.unreadable !== undefined) throw new StorageError(`The outbox of pending changes could not be read (${this.unreadable}); nothing was changed`);
       if (this.newer !== undefined) throw new StorageError('The outbox was written by a newer version of CodeCraft; update CodeCraft to make changes');
       const draft = new Map(this.map);
       let seq = this.seq;
-      fn(draft, () => ++seq);
+      await fn(draft, () => ++seq);
       const touched = diffKeys(this.map, draft);
       if (!touched.size) return changed;
       const file: OutboxFile = { version: OUTBOX_VERSION, seq, entries: [...draft.values()].sort((a, b) => a.seq - b.seq) };
