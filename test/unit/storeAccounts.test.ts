@@ -5,7 +5,7 @@
 import * as assert from 'node:assert/strict';
 import { StorageError } from '../../src/core/errors';
 import type { ProjectFile } from '../../src/core/model';
-import { nullLogger } from '../../src/core/ports';
+import { nullLogger, systemClock } from '../../src/core/ports';
 import { LocalStore, MemoryBlobStore, namespaceFor, safeFileName, type StoreIdentity } from '../../src/core/store';
 import { MemoryMemento } from '../helpers/memento';
 
@@ -15,28 +15,37 @@ const NS_A = namespaceFor(A);
 const NS_B = namespaceFor(B);
 const filesPath = (ns: string, projectId: string) => `${ns}/${safeFileName(projectId)}.files.json`;
 
-/** A blob store whose next `size` call under a prefix waits until released. */
+/** A blob store whose next `size` (a record load) or `stamp` (a coverage check) call under a prefix waits until released. */
 class GatedBlobs extends MemoryBlobStore {
-  private gate: { prefix: string; wait: Promise<void>; reached: () => void } | undefined;
+  private gate: { op: 'size' | 'stamp'; prefix: string; wait: Promise<void>; reached: () => void } | undefined;
 
-  /** Hold the next size() under `prefix`; resolves `reached` when a load is parked there. */
-  hold(prefix: string): { reached: Promise<void>; release: () => void } {
+  /** Hold the next call under `prefix`; resolves `reached` when it is parked there. */
+  hold(prefix: string, op: 'size' | 'stamp' = 'size'): { reached: Promise<void>; release: () => void } {
     let release!: () => void;
     let reached!: () => void;
     const wait = new Promise<void>((r) => (release = r));
     const reachedP = new Promise<void>((r) => (reached = r));
-    this.gate = { prefix, wait, reached };
+    this.gate = { op, prefix, wait, reached };
     return { reached: reachedP, release };
   }
 
-  override async size(path: string): Promise<number | undefined> {
+  private async pass(op: 'size' | 'stamp', path: string): Promise<void> {
     const g = this.gate;
-    if (g && path.startsWith(g.prefix)) {
+    if (g && g.op === op && path.startsWith(g.prefix)) {
       this.gate = undefined;
       g.reached();
       await g.wait;
     }
+  }
+
+  override async size(path: string): Promise<number | undefined> {
+    await this.pass('size', path);
     return super.size(path);
+  }
+
+  override async stamp(path: string): Promise<string | undefined> {
+    await this.pass('stamp', path);
+    return super.stamp(path);
   }
 }
 
@@ -47,23 +56,25 @@ function idsIn(blobs: MemoryBlobStore, path: string): string[] {
   return (JSON.parse(blobs.text(path)!).items as { $id: string }[]).map((x) => x.$id).sort();
 }
 
-/** Alice and Bob both have a project "p1", each with their own file. The store ends showing Alice, nothing cached. */
+/** Alice and Bob both have a project "p1", each with their own file and claim. The store ends showing Alice, nothing cached. */
 async function twoAccounts(): Promise<{ store: LocalStore; blobs: GatedBlobs }> {
   const blobs = new GatedBlobs();
-  const store = new LocalStore({ state: new MemoryMemento(), blobs, logger: nullLogger, clock: { now: () => 0 } });
+  const store = new LocalStore({ state: new MemoryMemento(), blobs, logger: nullLogger, clock: { now: () => 0, setTimeout: systemClock.setTimeout } });
   await store.useIdentity(A);
-  await store.setItems('files', 'p1', [file('a1', 'p1', 'a.txt')], cp('a1'));
+  await store.applyPull('files', new Map([['p1', { upsert: [file('a1', 'p1', 'a.txt')] }]]), { projectIds: ['p1'], checkpoint: cp('a1') });
   await store.useIdentity(B);
-  await store.setItems('files', 'p1', [file('b1', 'p1', 'b.txt')], cp('b1'));
+  await store.applyPull('files', new Map([['p1', { upsert: [file('b1', 'p1', 'b.txt')] }]]), { projectIds: ['p1'], checkpoint: cp('b1') });
   await store.useIdentity(A);
   return { store, blobs };
 }
+
+const claimOf = async (store: LocalStore) => (await store.coverage('files', ['p1'])).get('p1')?.checkpoint.id;
 
 describe('LocalStore across an account switch', () => {
   it('a write for one account that is still loading never builds on, or writes, the other account’s data', async () => {
     const { store, blobs } = await twoAccounts();
     const gate = blobs.hold(NS_A);
-    const write = store.insert('files', file('a2', 'p1', 'a2.txt'));
+    const write = store.applyServer('files', 'p1', { upsert: [file('a2', 'p1', 'a2.txt')] });
     const outcome = write.then(
       () => 'saved',
       (e: unknown) => e,
@@ -81,7 +92,7 @@ describe('LocalStore across an account switch', () => {
     assert.ok(aIds.includes('a1'), 'Alice keeps her file');
     assert.deepEqual(idsIn(blobs, filesPath(NS_B, 'p1')), ['b1'], 'Bob’s record is untouched');
     assert.deepEqual(store.files('p1')?.map((f) => f.$id), ['b1'], 'Bob’s cache holds only Bob’s data');
-    assert.equal(store.checkpoint('files', 'p1')?.id, 'b1');
+    assert.equal(await claimOf(store), 'b1', 'Bob’s claim still holds');
   });
 
   it('a load that finishes after the switch returns its own account’s data', async () => {
@@ -96,15 +107,38 @@ describe('LocalStore across an account switch', () => {
     assert.deepEqual(store.files('p1')?.map((f) => f.$id), ['b1']);
   });
 
-  it('a checkpoint load that finishes after the switch returns its own account’s checkpoint', async () => {
+  it('a coverage check that finishes after the switch returns its own account’s claim', async () => {
     const { store, blobs } = await twoAccounts();
-    const gate = blobs.hold(NS_A);
-    const checkpoint = store.loadCheckpoint('files', 'p1');
+    const gate = blobs.hold(NS_A, 'stamp');
+    const claim = claimOf(store);
     await gate.reached;
     await store.useIdentity(B);
     await store.loadFiles('p1');
     gate.release();
-    assert.equal((await checkpoint)?.id, 'a1');
+    assert.equal(await claim, 'a1');
+    assert.equal(await claimOf(store), 'b1');
+  });
+
+  it('a pull for one account that lands after the switch writes that account’s record and claim only', async () => {
+    const { store, blobs } = await twoAccounts();
+    const gate = blobs.hold(NS_A);
+    const pull = store
+      .applyPull('files', new Map([['p1', { upsert: [file('a3', 'p1', 'a3.txt')] }]]), { projectIds: ['p1'], checkpoint: cp('a3') })
+      .then(
+        () => 'saved',
+        (e: unknown) => e,
+      );
+    await gate.reached;
+    await store.useIdentity(B);
+    gate.release();
+    const result = await pull;
+    await store.flush();
+    if (result !== 'saved') assert.ok(result instanceof StorageError, `rejects with a StorageError, got ${String(result)}`);
+    assert.deepEqual(idsIn(blobs, filesPath(NS_B, 'p1')), ['b1'], 'Bob’s record is untouched');
+    assert.equal(await claimOf(store), 'b1', 'Bob’s claim is untouched');
+    assert.ok(!idsIn(blobs, filesPath(NS_A, 'p1')).includes('b1'));
+    await store.useIdentity(A);
+    assert.equal(await claimOf(store), result === 'saved' ? 'a3' : 'a1');
   });
 
   it('a load of the previous account never fills the new account’s cache', async () => {

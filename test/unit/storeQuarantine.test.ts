@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import type { Logger } from '../../src/core/ports';
+import { systemClock, type Logger } from '../../src/core/ports';
 import { LocalStore, MemoryBlobStore, namespaceFor, safeFileName, type StoreIdentity } from '../../src/core/store';
 import { MemoryMemento } from '../helpers/memento';
 
@@ -26,7 +26,7 @@ const sources = (blobs: MemoryBlobStore, ns = NS) =>
 
 async function storeWith(blobs: MemoryBlobStore, now: () => number, maxQuarantined?: number) {
   const logger = recordingLogger();
-  const store = new LocalStore({ state: new MemoryMemento(), blobs, logger, clock: { now }, ...(maxQuarantined ? { maxQuarantined } : {}) });
+  const store = new LocalStore({ state: new MemoryMemento(), blobs, logger, clock: { now, setTimeout: systemClock.setTimeout }, ...(maxQuarantined ? { maxQuarantined } : {}) });
   await store.useIdentity(alice);
   await store.flush();
   return { store, logger };
@@ -39,7 +39,7 @@ describe('LocalStore quarantine pruning', () => {
     const { store, logger } = await storeWith(blobs, () => now, 3);
     blobs.files.set(`${NS}/quarantine/README.txt`, new TextEncoder().encode('not an entry'));
     for (let i = 0; i < 5; i++) {
-      blobs.files.set(blobOf(NS, `p${i}`), new TextEncoder().encode('{ not json'));
+      blobs.put(blobOf(NS, `p${i}`), new TextEncoder().encode('{ not json'));
       now += 1000;
       assert.deepEqual(await store.loadFiles(`p${i}`), []);
       await store.flush();
@@ -59,7 +59,7 @@ describe('LocalStore quarantine pruning', () => {
     const blobs = new MemoryBlobStore();
     const { store } = await storeWith(blobs, () => T0, 2);
     for (let i = 0; i < 11; i++) {
-      blobs.files.set(blobOf(NS, `p${i}`), new TextEncoder().encode('[]'));
+      blobs.put(blobOf(NS, `p${i}`), new TextEncoder().encode('[]'));
       await store.loadFiles(`p${i}`);
     }
     await store.flush();
@@ -74,7 +74,7 @@ describe('LocalStore quarantine pruning', () => {
     const { store } = await storeWith(blobs, () => now, 2);
     for (let i = 0; i < 4; i++) {
       const record = { version: 1, items: [{ $id: `bad${i}`, projectId: `p${i}`, path: '', type: 'nonsense' }], lastSync: null, checkpoint: null };
-      blobs.files.set(blobOf(NS, `p${i}`), new TextEncoder().encode(JSON.stringify(record)));
+      blobs.put(blobOf(NS, `p${i}`), new TextEncoder().encode(JSON.stringify(record)));
       now += 1000;
       await store.loadFiles(`p${i}`);
       await store.flush();
@@ -92,7 +92,7 @@ describe('LocalStore quarantine pruning', () => {
       blobs.files.set(`${NS}/quarantine/${stamp}-1-0000000000000000-old${i}.files.reason.json`, new TextEncoder().encode('{}'));
     }
     const { store } = await storeWith(blobs, () => T0);
-    blobs.files.set(blobOf(NS, 'p0'), new TextEncoder().encode('{ not json'));
+    blobs.put(blobOf(NS, 'p0'), new TextEncoder().encode('{ not json'));
     await store.loadFiles('p0');
     await store.flush();
     const kept = inQuarantine(blobs).filter((f) => !f.endsWith('.reason.json'));
@@ -107,14 +107,14 @@ describe('LocalStore quarantine pruning', () => {
     const blobs = new MemoryBlobStore();
     let now = T0;
     const { store, logger } = await storeWith(blobs, () => now, 1);
-    blobs.files.set(blobOf(NS, 'p0'), new TextEncoder().encode('{ not json'));
+    blobs.put(blobOf(NS, 'p0'), new TextEncoder().encode('{ not json'));
     await store.loadFiles('p0');
-    blobs.files.set(blobOf(NS, 'p1'), new TextEncoder().encode('{ not json'));
+    blobs.put(blobOf(NS, 'p1'), new TextEncoder().encode('{ not json'));
     blobs.fail('delete', new Error('disk says no'), /\/quarantine\//);
     now += 1000;
     assert.deepEqual(await store.loadFiles('p1'), []);
     assert.ok(logger.lines.some((l) => l === 'warn Could not prune the quarantine folder: disk says no'), logger.lines.join('\n'));
-    blobs.files.set(blobOf(NS, 'p2'), new TextEncoder().encode('{ not json'));
+    blobs.put(blobOf(NS, 'p2'), new TextEncoder().encode('{ not json'));
     now += 1000;
     await store.loadFiles('p2');
     assert.deepEqual(sources(blobs), ['p2'], 'the next quarantine catches up');

@@ -6,14 +6,15 @@
 import * as assert from 'node:assert/strict';
 import { StorageError } from '../../src/core/errors';
 import type { Message, Project } from '../../src/core/model';
-import type { Logger } from '../../src/core/ports';
-import { LocalStore, MemoryBlobStore, namespaceFor, safeFileName, type LocalStoreOptions, type StoreIdentity } from '../../src/core/store';
+import { systemClock, type Clock, type Logger } from '../../src/core/ports';
+import { LocalStore, MemoryBlobStore, namespaceFor, safeFileName, SCHEMA_VERSION, type LocalStoreOptions, type StoreIdentity } from '../../src/core/store';
 import { MemoryMemento } from '../helpers/memento';
 
 const alice: StoreIdentity = { endpoint: 'https://cloud.example.com/v1', project: 'codecraft', database: 'codecraft', userId: 'alice' };
 const NS = namespaceFor(alice);
 const PROJECTS_KEY = `${NS}/codeCraft_projects`;
 const T0 = Date.parse('2025-01-15T16:00:00.000Z');
+const clock: Clock = { now: () => T0, setTimeout: systemClock.setTimeout };
 const CHECKPOINT = { updatedAt: '2025-01-15T15:30:00.000+00:00', id: 'm3' };
 
 const blobOf = (projectId: string, kind: 'messages' | 'files') => `${NS}/${safeFileName(projectId)}.${kind}.json`;
@@ -26,20 +27,26 @@ function recordingLogger(): Logger & { lines: string[] } {
   return { lines, trace: add('trace'), debug: add('debug'), info: add('info'), warn: add('warn'), error: add('error') };
 }
 
+/** Set a file as another writer would (its stamp changes). */
 function put(blobs: MemoryBlobStore, path: string, value: unknown): void {
-  blobs.files.set(path, new TextEncoder().encode(typeof value === 'string' ? value : JSON.stringify(value)));
+  blobs.put(path, new TextEncoder().encode(typeof value === 'string' ? value : JSON.stringify(value)));
 }
 
-/** p1's messages m1–m3 with a checkpoint, as an earlier session stored them. */
-function putThreeMessages(blobs: MemoryBlobStore): Uint8Array {
+/** p1's messages m1–m3 with a coverage claim, as an earlier session stored them. */
+async function putThreeMessages(blobs: MemoryBlobStore): Promise<Uint8Array> {
   const items = [message('m1', 'p1', 1), message('m2', 'p1', 2), message('m3', 'p1', 3)];
-  put(blobs, blobOf('p1', 'messages'), { version: 1, items, lastSync: '2025-01-15T15:00:00.000Z', checkpoint: CHECKPOINT });
+  put(blobs, blobOf('p1', 'messages'), { version: 1, items, lastSync: '2025-01-15T15:00:00.000Z', checkpoint: null });
+  const claim = { checkpoint: CHECKPOINT, stamp: await blobs.stamp(blobOf('p1', 'messages')) };
+  put(blobs, `${NS}/sync.json`, { version: 1, schema: SCHEMA_VERSION, tracked: ['p1'], coverage: { messages: { p1: claim }, files: {} }, rejected: [] });
   return blobs.files.get(blobOf('p1', 'messages'))!.slice();
 }
 
+const claimOf = async (store: LocalStore) => (await store.coverage('messages', ['p1'])).get('p1')?.checkpoint;
+const upsert = (store: LocalStore, ...messages: Message[]) => store.applyServer('messages', 'p1', { upsert: messages });
+
 async function opened(blobs: MemoryBlobStore, opts: Partial<LocalStoreOptions> = {}) {
   const logger = recordingLogger();
-  const store = new LocalStore({ state: new MemoryMemento(), blobs, logger, clock: { now: () => T0 }, ...opts });
+  const store = new LocalStore({ state: new MemoryMemento(), blobs, logger, clock, ...opts });
   await store.useIdentity(alice);
   await store.flush();
   return { store, logger };
@@ -49,70 +56,79 @@ const refusedAsUnread = (e: unknown) =>
   e instanceof StorageError && /Could not read the stored messages of project p1 .*EBUSY.*nothing was written/.test(e.message);
 
 describe('LocalStore never overwrites a record it could not read', () => {
-  it('a failed read then an insert: the insert is refused, the file is unchanged; after a good read the insert lands', async () => {
+  it('a failed read then a write: the write is refused, the file and its claim are unchanged; after a good read the write lands', async () => {
     const blobs = new MemoryBlobStore();
-    const stored = putThreeMessages(blobs);
+    const stored = await putThreeMessages(blobs);
     const { store, logger } = await opened(blobs);
     blobs.fail('read', ebusy(), blobOf('p1', 'messages'), 2);
     assert.deepEqual(await store.loadMessages('p1'), [], 'shown empty for now');
     assert.equal(store.messages('p1'), undefined, 'not cached as loaded');
     assert.ok(logger.lines.some((l) => l.startsWith('error') && l.includes('EBUSY')));
 
-    await assert.rejects(store.insert('messages', message('m4', 'p1', 4)), refusedAsUnread);
+    await assert.rejects(upsert(store, message('m4', 'p1', 4)), refusedAsUnread);
     await store.flush();
     assert.deepEqual(blobs.files.get(blobOf('p1', 'messages')), stored, 'the stored bytes are untouched');
+    assert.deepEqual(await claimOf(store), CHECKPOINT, 'a refused write costs no claim');
 
     assert.deepEqual((await store.loadMessages('p1')).map((m) => m.$id), ['m1', 'm2', 'm3'], 'the next access reads again');
-    assert.deepEqual(store.checkpoint('messages', 'p1'), CHECKPOINT);
-    await store.insert('messages', message('m4', 'p1', 4));
+    await upsert(store, message('m4', 'p1', 4));
     const after = JSON.parse(blobs.text(blobOf('p1', 'messages'))!);
     assert.deepEqual(after.items.map((m: Message) => m.$id), ['m1', 'm2', 'm3', 'm4']);
-    assert.deepEqual(after.checkpoint, CHECKPOINT);
+    assert.equal(after.lastSync, '2025-01-15T15:00:00.000Z');
   });
 
   it('a write after a read that failed once reads the record again and keeps what it holds', async () => {
     const blobs = new MemoryBlobStore();
-    putThreeMessages(blobs);
+    await putThreeMessages(blobs);
     const { store } = await opened(blobs);
     blobs.fail('read', ebusy(), blobOf('p1', 'messages'));
     assert.deepEqual(await store.loadMessages('p1'), []);
-    await store.insert('messages', message('m4', 'p1', 4));
+    await upsert(store, message('m4', 'p1', 4));
     const after = JSON.parse(blobs.text(blobOf('p1', 'messages'))!);
     assert.deepEqual(after.items.map((m: Message) => m.$id), ['m1', 'm2', 'm3', 'm4']);
-    assert.deepEqual(after.checkpoint, CHECKPOINT);
+    assert.equal(after.lastSync, '2025-01-15T15:00:00.000Z');
     assert.deepEqual(store.messages('p1')?.map((m) => m.$id), ['m1', 'm2', 'm3', 'm4']);
   });
 
-  it('a write queued with the failing load is refused too, and the one after the read succeeds lands', async () => {
+  it('a write queued with the failing load never writes from it: refused, or built on a good read', async () => {
     const blobs = new MemoryBlobStore();
-    const stored = putThreeMessages(blobs);
+    const stored = await putThreeMessages(blobs);
     const { store } = await opened(blobs);
     blobs.fail('read', ebusy(), blobOf('p1', 'messages'));
     const [loaded, written] = await Promise.allSettled([
       store.loadMessages('p1'),
-      store.setItems('messages', 'p1', [message('m9', 'p1', 9)], { updatedAt: '2025-01-15T16:00:00.000+00:00', id: 'm9' }),
+      store.applyPull('messages', new Map([['p1', { upsert: [message('m9', 'p1', 9)] }]]), {
+        projectIds: ['p1'],
+        checkpoint: { updatedAt: '2025-01-15T16:00:00.000+00:00', id: 'm9' },
+      }),
     ]);
     assert.deepEqual(loaded.status === 'fulfilled' && loaded.value, []);
-    assert.ok(written.status === 'rejected' && refusedAsUnread(written.reason), String((written as PromiseRejectedResult).reason));
-    assert.deepEqual(blobs.files.get(blobOf('p1', 'messages')), stored);
-    await store.remove('messages', { $id: 'm2', projectId: 'p1' });
-    assert.deepEqual(JSON.parse(blobs.text(blobOf('p1', 'messages'))!).items.map((m: Message) => m.$id), ['m1', 'm3']);
+    if (written.status === 'rejected') {
+      assert.ok(refusedAsUnread(written.reason), String(written.reason));
+      assert.deepEqual(blobs.files.get(blobOf('p1', 'messages')), stored);
+      assert.deepEqual(await claimOf(store), CHECKPOINT);
+    } else {
+      assert.deepEqual(JSON.parse(blobs.text(blobOf('p1', 'messages'))!).items.map((m: Message) => m.$id), ['m1', 'm2', 'm3', 'm9']);
+    }
+    await store.applyServer('messages', 'p1', { remove: ['m2'] });
+    const left = JSON.parse(blobs.text(blobOf('p1', 'messages'))!).items.map((m: Message) => m.$id);
+    assert.deepEqual(left, written.status === 'rejected' ? ['m1', 'm3'] : ['m1', 'm3', 'm9']);
   });
 
   it('a record evicted from the cache whose re-read fails is not overwritten by the next write', async () => {
     const blobs = new MemoryBlobStore();
-    putThreeMessages(blobs);
+    await putThreeMessages(blobs);
     const { store } = await opened(blobs, { maxCachedRecords: 1 });
     assert.equal((await store.loadMessages('p1')).length, 3);
     await store.loadMessages('p2');
     assert.deepEqual(store.loadedProjects('messages'), ['p2'], 'p1 was evicted');
     const stored = blobs.files.get(blobOf('p1', 'messages'))!.slice();
     blobs.fail('read', ebusy(), blobOf('p1', 'messages'));
-    await assert.rejects(store.insert('messages', message('m4', 'p1', 4)), refusedAsUnread);
+    await assert.rejects(upsert(store, message('m4', 'p1', 4)), refusedAsUnread);
     assert.deepEqual(blobs.files.get(blobOf('p1', 'messages')), stored);
-    await store.insert('messages', message('m4', 'p1', 4));
+    assert.deepEqual(await claimOf(store), CHECKPOINT);
+    await upsert(store, message('m4', 'p1', 4));
     assert.deepEqual((await store.loadMessages('p1')).map((m) => m.$id), ['m1', 'm2', 'm3', 'm4']);
-    assert.deepEqual(await store.loadCheckpoint('messages', 'p1'), CHECKPOINT);
   });
 
   it('a corrupt record that cannot be moved to quarantine is left alone and not written to until it can be', async () => {
@@ -124,13 +140,13 @@ describe('LocalStore never overwrites a record it could not read', () => {
     assert.deepEqual(await store.loadMessages('p1'), []);
     assert.ok(logger.lines.some((l) => l.startsWith('error') && /Could not move .* to quarantine .*EPERM/.test(l)), logger.lines.join('\n'));
     await assert.rejects(
-      store.insert('messages', message('m4', 'p1', 4)),
+      upsert(store, message('m4', 'p1', 4)),
       (e: unknown) => e instanceof StorageError && /could not be moved to quarantine.*nothing was written/.test(e.message),
     );
     assert.deepEqual(blobs.files.get(blobOf('p1', 'messages')), stored, 'the raw bytes are kept');
     assert.equal(store.stats.quarantined, 0);
     // The next access moves it to quarantine; then the write lands.
-    await store.insert('messages', message('m4', 'p1', 4));
+    await upsert(store, message('m4', 'p1', 4));
     assert.equal(store.stats.quarantined, 1);
     assert.deepEqual(JSON.parse(blobs.text(blobOf('p1', 'messages'))!).items.map((m: Message) => m.$id), ['m4']);
     const moved = [...blobs.files.entries()].filter(([k]) => k.startsWith(`${NS}/quarantine/`) && !k.endsWith('.reason.json'));
@@ -151,19 +167,19 @@ describe('LocalStore never overwrites a record it could not read', () => {
       }
     }
     const state = new FlakyMemento({ [PROJECTS_KEY]: stored });
-    const store = new LocalStore({ state, blobs: new MemoryBlobStore(), logger: recordingLogger(), clock: { now: () => T0 } });
+    const store = new LocalStore({ state, blobs: new MemoryBlobStore(), logger: recordingLogger(), clock });
     await store.useIdentity(alice);
     assert.deepEqual(store.projects(), []);
     const project: Project = { $id: 'p2', userId: 'alice', title: 'Two', slug: 'two', framework: 'react', status: 'active' };
     await assert.rejects(
-      store.insert('projects', project),
+      store.applyServer('projects', undefined, { upsert: [project] }),
       (e: unknown) => e instanceof StorageError && /Could not read the stored projects .*state unavailable.*nothing was written/.test(e.message),
     );
     assert.equal(state.updates, 0);
     assert.deepEqual(state.data.get(PROJECTS_KEY), stored);
     await store.reload();
     assert.deepEqual(store.projects().map((p) => p.$id), ['p1']);
-    await store.insert('projects', project);
+    await store.applyServer('projects', undefined, { upsert: [project] });
     assert.deepEqual(store.projects().map((p) => p.$id), ['p1', 'p2']);
   });
 });
@@ -229,7 +245,7 @@ describe('LocalStore warns once about a record of a newer format', () => {
     assert.equal(warnings('p1'), 1);
     await store.loadFiles('p3');
     assert.equal(warnings('p3'), 1, 'another record warns on its own');
-    await assert.rejects(store.insert('files', { $id: 'f1', projectId: 'p1', path: 'a.ts', type: 'file', content: '' }), /newer version/);
+    await assert.rejects(store.applyServer('files', 'p1', { upsert: [{ $id: 'f1', projectId: 'p1', path: 'a.ts', type: 'file', content: '' }] }), /newer version/);
     await store.reload();
     await store.loadFiles('p1');
     assert.equal(warnings('p1'), 2, 'loading the account again warns again');
