@@ -537,19 +537,22 @@ describe('LocalStore', () => {
       assert.deepEqual(await claims(other.store, 'files', ['p1', 'p2']), { p1: cp('f2', at(3)), p2: cp('f1') });
     });
 
-    it('a claim lapses when another window rewrites the record without one', async () => {
+    it('a claim follows the store’s own rewrites (they merge), and lapses when something else replaces the record', async () => {
       const state = new MemoryMemento();
       const blobs = new MemoryBlobStore();
       const one = await opened(state, blobs);
       const two = await opened(state, blobs);
       await one.store.applyPull('files', new Map([['p1', { upsert: [file('f1', 'p1', 'a.ts')] }], ['p2', {}]]), { projectIds: ['p1', 'p2'], checkpoint: cp('f1') });
+      // Another window's write re-reads the record under the lock and keeps what the claim vouches for.
       await two.store.applyServer('files', 'p1', { upsert: [file('f9', 'p1', 'z.ts')] });
-      assert.deepEqual(await claims(one.store, 'files', ['p1', 'p2']), { p2: cp('f1') });
+      assert.deepEqual(await claims(one.store, 'files', ['p1', 'p2']), { p1: cp('f1'), p2: cp('f1') });
+      await one.store.refresh();
+      assert.deepEqual((await one.store.serverItems('files', 'p1')).map((f) => f.$id), ['f1', 'f9']);
       await two.store.refresh();
-      assert.deepEqual(await claims(two.store, 'files', ['p1', 'p2']), { p2: cp('f1') });
+      assert.deepEqual(await claims(two.store, 'files', ['p1', 'p2']), { p1: cp('f1'), p2: cp('f1') });
       // A file set by something else altogether.
       putBlob(blobs, blobOf('p2', 'files'), { version: 1, items: [], lastSync: null, checkpoint: null });
-      assert.deepEqual(await claims(one.store, 'files', ['p1', 'p2']), {});
+      assert.deepEqual(await claims(one.store, 'files', ['p1', 'p2']), { p1: cp('f1') });
     });
 
     it('a claim lapses when its record is lost', async () => {

@@ -176,9 +176,9 @@ describe('FileLock across windows', () => {
     assert.equal(room.most, 1, room.order.join(', '));
     assert.equal(room.order.length, 4, 'both ran');
     assert.equal(logger.lines.filter((l) => l.includes('Took over a lock')).length, 1, logger.lines.join('\n'));
-    const tokens = [...blobs.files.keys()].filter((k) => k.includes('.takeover-'));
-    assert.equal(tokens.length, 1, 'one takeover token decided the race');
-    await clock.advance(STALE_MS);
+    const tokens = [...blobs.files.keys()].filter((k) => k.startsWith(`${LOCK}.next-`));
+    assert.equal(tokens.length, 1, 'one token for the stale generation decided the race');
+    await clock.advance(STALE_MS * 2);
     assert.deepEqual([...blobs.files.keys()], [], 'the token is cleaned up once the race is over, and the lock released');
   });
 
@@ -190,12 +190,24 @@ describe('FileLock across windows', () => {
     assert.ok(ran);
   });
 
-  it('a takeover token left by a window that closed does not block taking over a damaged lock later', async () => {
-    // A window took over a damaged lock and was closed before it cleaned up its token.
-    blobs.put(`${LOCK}.takeover-corrupt`, encode({ owner: 'closed-window', beat: clock.now() }));
-    clock.jump(STALE_MS * 10);
-    blobs.put(LOCK, new TextEncoder().encode(''));
-    const a = lock('window-a');
+  it('a window that died half-way through a takeover does not block the lock for good', async () => {
+    // It created the token for the damaged lock's generation, then stopped before rewriting the lock.
+    class DiesBeforeWriting extends MemoryBlobStore {
+      override async writeAtomic(path: string, data: Uint8Array): Promise<void> {
+        if (path === LOCK) throw new Error('the window was closed');
+        return super.writeAtomic(path, data);
+      }
+    }
+    const dying = new DiesBeforeWriting();
+    dying.put(LOCK, new TextEncoder().encode('{"owner":'));
+    const doomed = new FileLock({ blobs: dying, clock, path: LOCK, owner: 'closed-window', staleMs: STALE_MS, timeoutMs: 50 });
+    await clock.until(doomed.run(async () => undefined).catch(() => undefined));
+    assert.ok([...dying.files.keys()].some((k) => k.startsWith(`${LOCK}.next-`)), 'its token was left behind');
+    // Another window on the same files, once that token is stale.
+    const shared = new MemoryBlobStore();
+    for (const [k, v] of dying.files) shared.put(k, v);
+    clock.jump(STALE_MS + 1);
+    const a = new FileLock({ blobs: shared, clock, path: LOCK, owner: 'window-a', staleMs: STALE_MS, logger });
     let ran = false;
     await clock.until(a.run(async () => void (ran = true)), 100).catch((e: unknown) => assert.fail(`never got the lock: ${String(e)}`));
     assert.ok(ran);
@@ -339,10 +351,14 @@ describe('Lease', () => {
     gated.gate = { reached: reached.resolve, wait: renewal.promise };
     const beat = clock.advance(0);
     await reached.promise;
-    assert.equal(await b.tryAcquire(), true);
+    // a's renewal already owns the next generation: b's takeover of the same one must fail.
+    const bTook = await b.tryAcquire();
     renewal.resolve();
     await beat;
+    await clock.advance(HEARTBEAT);
     assert.ok(!(a.held && b.held), `both hold the lease; the file names ${ownerOf(gated, LEASE)?.owner}`);
+    assert.equal(bTook, false);
+    assert.equal(ownerOf(gated, LEASE)?.owner, a.held ? 'window-a' : 'window-b', 'the file names the holder');
     a.dispose();
     b.dispose();
   });

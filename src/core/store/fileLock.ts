@@ -1,20 +1,27 @@
 /**
  * Locks shared by every VS Code window on this machine, made of files in the
  * storage folder. `BlobStore.createExclusive` is the one atomic step: only one
- * process can create a name. A lock file holds its owner and a heartbeat; one
- * whose heartbeat is older than `staleMs` belongs to a window that died, and
- * is taken over through a second exclusive create named after the stale
- * heartbeat, so two windows can never both take over the same stale lock.
+ * process can create a name.
  *
- * - `FileLock.run(fn)`: a short critical section (re-read, change, write).
+ * A lock file holds its owner, a heartbeat and a generation number. Every
+ * change of a held lock — a heartbeat, or a takeover of one whose heartbeat
+ * went stale because its window died — moves it to the next generation, and
+ * only the process that exclusively creates the token `<lock>.next-<gen>` may
+ * make that move. So a heartbeat and a takeover that race can never both
+ * succeed, and two windows can never both take over the same stale lock. A
+ * token left by a process that died half-way goes stale too and is cleared.
+ *
+ * - `FileLock.run(fn)`: a critical section (re-read, change, write); its
+ *   heartbeat is renewed while it runs, however long that takes.
  * - `Lease`: held for as long as a window pushes changes, renewed by heartbeat.
  */
 import { z } from 'zod';
 import { StorageError } from '../errors';
 import type { BlobStore, Clock, Disposable, Logger } from '../ports';
 
-const LockFileSchema = z.object({ owner: z.string(), beat: z.number() });
+const LockFileSchema = z.object({ owner: z.string(), beat: z.number(), gen: z.number().int().nonnegative().optional() });
 type LockFile = z.infer<typeof LockFileSchema>;
+type Read = { lock: LockFile; gen: string } | { lock: 'corrupt'; gen: string } | undefined;
 
 const encode = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
 
@@ -27,6 +34,12 @@ export interface FileLockOptions {
   owner: string;
   /** A lock whose heartbeat is older than this is stale and may be taken over. */
   staleMs: number;
+  /**
+   * Whether the process behind an owner id still runs: false makes its lock
+   * stale at once (a window that crashed need not be waited for); undefined
+   * when it cannot tell, then only the heartbeat counts.
+   */
+  ownerAlive?: (owner: string) => boolean | undefined;
   logger?: Logger;
 }
 
@@ -36,47 +49,85 @@ export function newOwnerId(): string {
   return `${part()}${part()}`;
 }
 
-async function readLock(blobs: BlobStore, path: string): Promise<LockFile | 'corrupt' | undefined> {
-  const bytes = await blobs.read(path);
+function describe(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+async function readLock(o: FileLockOptions): Promise<Read> {
+  const bytes = await o.blobs.read(o.path);
   if (!bytes) return undefined;
   try {
     const r = LockFileSchema.safeParse(JSON.parse(new TextDecoder().decode(bytes)));
-    return r.success ? r.data : 'corrupt';
+    if (r.success) return { lock: r.data, gen: String(r.data.gen ?? 0) };
   } catch {
-    return 'corrupt';
+    // damaged: below
   }
+  // A damaged lock is named by its file stamp: each damaged instance has its own token.
+  const stamp = (await o.blobs.stamp(o.path)) ?? 'gone';
+  return { lock: 'corrupt', gen: `x${stamp.replace(/[^A-Za-z0-9]/g, '')}` };
 }
 
 /**
- * One attempt to take the lock file at `path`: create it, or take over a stale
- * (or unreadable) one. Resolves true when this owner now holds it.
+ * Move the lock from the generation read in `from` to the next one, holding
+ * `owner`: only one process can do this per generation. False when another
+ * got there first (or the lock changed meanwhile).
  */
-async function tryTake(o: FileLockOptions): Promise<boolean> {
-  const mine: LockFile = { owner: o.owner, beat: o.clock.now() };
-  if (await o.blobs.createExclusive(o.path, encode(mine))) return true;
-  const current = await readLock(o.blobs, o.path);
-  if (current === undefined) return false; // released meanwhile: the next attempt may create it
-  if (current !== 'corrupt' && current.owner === o.owner) return true;
-  const stale = current === 'corrupt' || o.clock.now() - current.beat > o.staleMs;
-  if (!stale) return false;
-  // Only the window that creates the takeover token for this very heartbeat may replace the lock.
-  const token = `${o.path}.takeover-${current === 'corrupt' ? 'corrupt' : current.beat}`;
-  if (!(await o.blobs.createExclusive(token, encode(mine)))) return false;
+async function advance(o: FileLockOptions, from: NonNullable<Read>): Promise<boolean> {
+  const token = `${o.path}.next-${from.gen}`;
+  const now = o.clock.now();
+  if (!(await o.blobs.createExclusive(token, encode({ owner: o.owner, beat: now })))) {
+    await clearStaleToken(o, token);
+    return false;
+  }
+  // Whoever made the token and died before writing would block this generation: tokens go stale too.
+  o.clock.setTimeout(() => void o.blobs.delete(token).catch(() => undefined), o.staleMs * 2);
+  const again = await readLock(o);
+  if (!again || again.gen !== from.gen) return false;
+  const gen = from.lock === 'corrupt' ? 0 : (from.lock.gen ?? 0) + 1;
+  await o.blobs.writeAtomic(o.path, encode({ owner: o.owner, beat: now, gen }));
+  return true;
+}
+
+async function clearStaleToken(o: FileLockOptions, token: string): Promise<void> {
   try {
-    o.logger?.warn(`Took over a lock left by a window that stopped (${o.path})`);
-    await o.blobs.writeAtomic(o.path, encode(mine));
-    return true;
-  } finally {
-    // The token only needs to outlive the race it decides.
-    setTimeoutCleanup(o, token);
+    const bytes = await o.blobs.read(token);
+    if (!bytes) return;
+    const r = LockFileSchema.safeParse(JSON.parse(new TextDecoder().decode(bytes)));
+    if (!r.success || o.clock.now() - r.data.beat > o.staleMs || o.ownerAlive?.(r.data.owner) === false) await o.blobs.delete(token);
+  } catch {
+    await o.blobs.delete(token).catch(() => undefined);
   }
 }
 
-function setTimeoutCleanup(o: FileLockOptions, token: string): void {
-  o.clock.setTimeout(() => void o.blobs.delete(token).catch(() => undefined), Math.max(1000, o.staleMs));
+/** One attempt to take the lock: create it, or take over a stale (or damaged) one. */
+async function tryTake(o: FileLockOptions): Promise<boolean> {
+  if (await o.blobs.createExclusive(o.path, encode({ owner: o.owner, beat: o.clock.now(), gen: 0 }))) return true;
+  const current = await readLock(o);
+  if (!current) return false; // released meanwhile: the next attempt may create it
+  if (current.lock !== 'corrupt' && current.lock.owner === o.owner) return true;
+  const stale = current.lock === 'corrupt' || o.clock.now() - current.lock.beat > o.staleMs || o.ownerAlive?.(current.lock.owner) === false;
+  if (!stale) return false;
+  if (!(await advance(o, current))) return false;
+  o.logger?.warn(`Took over a lock left by a window that stopped (${o.path})`);
+  return true;
 }
 
-/** A short cross-window critical section; in-process callers queue up first. */
+/**
+ * Renew the heartbeat of a lock this owner holds. False when it is no longer
+ * ours (taken over while this window was stalled).
+ */
+async function renew(o: FileLockOptions): Promise<boolean> {
+  const current = await readLock(o);
+  if (!current || current.lock === 'corrupt' || current.lock.owner !== o.owner) return false;
+  return advance(o, current);
+}
+
+async function release(o: FileLockOptions): Promise<void> {
+  const current = await readLock(o);
+  if (current && current.lock !== 'corrupt' && current.lock.owner === o.owner) await o.blobs.delete(o.path);
+}
+
+/** A cross-window critical section; in-process callers queue up first. */
 export class FileLock {
   private tail: Promise<unknown> = Promise.resolve();
 
@@ -109,19 +160,32 @@ export class FileLock {
       await new Promise<void>((resolve) => this.o.clock.setTimeout(resolve, wait));
       wait = Math.min(wait * 2, 100);
     }
+    // A long section keeps its lock: the heartbeat goes on while it runs.
+    let beating: Disposable | undefined;
+    let done = false;
+    const beat = () => {
+      beating = this.o.clock.setTimeout(() => {
+        void renew(this.o)
+          .then((ok) => {
+            if (!ok && !done) this.o.logger?.error(`Lost ${this.o.path} while writing: another window took it over`);
+          })
+          .catch(() => undefined)
+          .finally(() => {
+            if (!done) beat();
+          });
+      }, Math.max(1, Math.floor(this.o.staleMs / 3)));
+    };
+    beat();
     try {
       return await fn();
     } finally {
-      await this.release();
-    }
-  }
-
-  private async release(): Promise<void> {
-    try {
-      const current = await readLock(this.o.blobs, this.o.path);
-      if (current !== 'corrupt' && current?.owner === this.o.owner) await this.o.blobs.delete(this.o.path);
-    } catch (e) {
-      this.o.logger?.warn(`Could not release ${this.o.path}: ${e instanceof Error ? e.message : String(e)}`);
+      done = true;
+      beating?.dispose();
+      try {
+        await release(this.o);
+      } catch (e) {
+        this.o.logger?.warn(`Could not release ${this.o.path}: ${describe(e)}`);
+      }
     }
   }
 }
@@ -134,8 +198,8 @@ export interface LeaseOptions extends FileLockOptions {
 /**
  * A long-held lock with a heartbeat: the window holding it is the one that
  * pushes changes. Others try again on `tryAcquire`; a dead holder's lease goes
- * stale and is taken over. The holder checks it still owns the lease at every
- * heartbeat and lets go if not.
+ * stale and is taken over. A heartbeat that finds the lease is no longer its
+ * own — or loses the race for the next generation — lets go.
  */
 export class Lease implements Disposable {
   private holding = false;
@@ -161,7 +225,7 @@ export class Lease implements Disposable {
     try {
       took = await tryTake(this.o);
     } catch (e) {
-      this.o.logger?.warn(`Could not take ${this.o.path}: ${e instanceof Error ? e.message : String(e)}`);
+      this.o.logger?.warn(`Could not take ${this.o.path}: ${describe(e)}`);
     }
     if (took && !this.disposed) {
       this.set(true);
@@ -177,16 +241,18 @@ export class Lease implements Disposable {
 
   private async beat(): Promise<void> {
     if (!this.holding || this.disposed) return;
+    let ok = false;
     try {
-      const current = await readLock(this.o.blobs, this.o.path);
-      if (current === undefined || current === 'corrupt' || current.owner !== this.o.owner) {
-        this.o.logger?.warn('Another window took over pushing changes');
-        this.set(false);
-        return;
-      }
-      await this.o.blobs.writeAtomic(this.o.path, encode({ owner: this.o.owner, beat: this.o.clock.now() }));
+      ok = await renew(this.o);
     } catch (e) {
-      this.o.logger?.warn(`Could not renew ${this.o.path}: ${e instanceof Error ? e.message : String(e)}`);
+      // Could not tell (I/O): keep going; the next beat decides.
+      this.o.logger?.warn(`Could not renew ${this.o.path}: ${describe(e)}`);
+      ok = true;
+    }
+    if (!ok) {
+      this.o.logger?.warn('Another window took over pushing changes');
+      this.set(false);
+      return;
     }
     if (this.holding && !this.disposed) this.schedule();
   }
@@ -204,8 +270,7 @@ export class Lease implements Disposable {
     if (!this.holding) return;
     this.set(false);
     try {
-      const current = await readLock(this.o.blobs, this.o.path);
-      if (current !== 'corrupt' && current?.owner === this.o.owner) await this.o.blobs.delete(this.o.path);
+      await release(this.o);
     } catch {
       // Goes stale by itself.
     }

@@ -135,6 +135,8 @@ export interface LocalStoreOptions {
   maxQuarantined?: number;
   /** This window's id for the cross-window locks (default: random). */
   owner?: string;
+  /** Whether the window behind a lock owner id still runs (see FileLockOptions.ownerAlive). */
+  ownerAlive?: (owner: string) => boolean | undefined;
 }
 
 /** Server copies to merge into one record. */
@@ -154,6 +156,12 @@ export interface ChangeSummary {
   added: string[];
   updated: string[];
   removed: string[];
+}
+
+/** What writeRecord did, with the record file's stamp before and after (messages and files). */
+interface WriteResult extends ChangeSummary {
+  before?: string | undefined;
+  after?: string | undefined;
 }
 
 /** A pull's claim: these projects' records now hold every server document up to `checkpoint`. */
@@ -201,6 +209,8 @@ interface Session {
   readonly effective: Map<string, Doc[]>;
   sync: SyncStateData;
   syncStamp: string | undefined;
+  /** The schema version changed: every pull starts over (saved once the data lock is free). */
+  schemaReset?: boolean;
   readonly syncReady: Promise<void>;
   readonly dataLock: FileLock;
 }
@@ -285,6 +295,7 @@ export class LocalStore implements Disposable {
   private readonly maxQuarantined: number;
   /** This window, for the cross-window locks. */
   readonly owner: string;
+  readonly ownerAlive: ((owner: string) => boolean | undefined) | undefined;
 
   private ident: StoreIdentity | undefined;
   private session: Session | undefined;
@@ -306,6 +317,7 @@ export class LocalStore implements Disposable {
     this.maxCachedBytes = positiveInt(options.maxCachedBytes, DEFAULT_MAX_CACHED_BYTES, 'maxCachedBytes');
     this.maxQuarantined = positiveInt(options.maxQuarantined, DEFAULT_MAX_QUARANTINED, 'maxQuarantined');
     this.owner = options.owner ?? newOwnerId();
+    this.ownerAlive = options.ownerAlive;
   }
 
   // ---------------------------------------------------------------- identity
@@ -386,7 +398,15 @@ export class LocalStore implements Disposable {
       onQuarantined: () => this.counters.quarantined++,
     });
     const lock = (name: string) =>
-      new FileLock({ blobs: this.blobs, clock: this.clock, path: `${ns}/${name}.lock`, owner: this.owner, staleMs: LOCK_STALE_MS, logger: this.log });
+      new FileLock({
+        blobs: this.blobs,
+        clock: this.clock,
+        path: `${ns}/locks/${name}.lock`,
+        owner: this.owner,
+        staleMs: LOCK_STALE_MS,
+        ...(this.ownerAlive ? { ownerAlive: this.ownerAlive } : {}),
+        logger: this.log,
+      });
     const outbox = new Outbox({ blobs: this.blobs, path: `${ns}/outbox.json`, lock: lock('outbox'), quarantine, logger: this.log });
     const session: Session = {
       ns,
@@ -414,7 +434,7 @@ export class LocalStore implements Disposable {
       },
       (e: unknown) => this.log.error(`Could not load the outbox: ${describe(e)}`),
     );
-    (session as { syncReady: Promise<void> }).syncReady = this.loadSyncState(session);
+    (session as { syncReady: Promise<void> }).syncReady = this.loadSyncState(session).then(() => this.persistSchemaReset(session));
     return session;
   }
 
@@ -629,6 +649,7 @@ export class LocalStore implements Disposable {
     const out = new Map<string, Coverage>();
     if (!s) return out;
     await s.syncReady;
+    await this.loadSyncState(s); // claims another window made or moved since
     for (const projectId of projectIds) {
       const claim = s.sync.coverage[kind][projectId];
       if (!claim) continue;
@@ -667,8 +688,9 @@ export class LocalStore implements Disposable {
     }
     return this.withWrite(session, kind, scope, () =>
       session.dataLock.run(async () => {
-        const result = await this.writeRecord(session, kind, scope, { ...edit, upsert: upserts });
-        return result;
+        const { before, after, ...summary } = await this.writeRecord(session, kind, scope, { ...edit, upsert: upserts });
+        if (kind !== 'projects' && before !== after) await this.followClaims(session, kind as ScopedKind, [[scope!, before, after]]);
+        return summary;
       }),
     );
   }
@@ -702,11 +724,14 @@ export class LocalStore implements Disposable {
         // Claims another window made since we read them count as much as our own.
         await this.loadSyncState(session);
         const claims = new Map<string, Coverage | undefined>();
+        const moved: [string, string | undefined, string | undefined][] = [];
         for (const [projectId, edit] of edits) {
-          const before = await this.stampOf(session, kind, projectId);
-          results.set(projectId, await this.writeRecord(session, kind, projectId, edit, claimed.has(projectId)));
-          if (!claim || !claimed.has(projectId)) continue;
-          const after = session.stamps.get(cacheKey(kind, projectId));
+          const { before, after, ...summary } = await this.writeRecord(session, kind, projectId, edit, claimed.has(projectId));
+          results.set(projectId, summary);
+          if (!claim || !claimed.has(projectId)) {
+            if (before !== after) moved.push([projectId, before, after]);
+            continue;
+          }
           const start = claim.startStamps;
           const onDisk = session.sync.coverage[kind][projectId];
           // Pulled in full, or from a claim that still held when the pull's pages were merged in.
@@ -716,13 +741,14 @@ export class LocalStore implements Disposable {
             (onDisk !== undefined && onDisk.stamp === before && claim.since !== undefined && reaches(onDisk.checkpoint, claim.since));
           claims.set(projectId, after !== undefined && held ? { checkpoint: claim.checkpoint, stamp: after } : undefined);
         }
-        if (!claims.size && !rejected.length) return;
+        if (!claims.size && !rejected.length && !moved.length) return;
         const now = this.clock.now();
         await this.mutateSyncState(session, (state) => {
           for (const [projectId, c] of claims) {
             if (c) state.coverage[kind][projectId] = c;
             else delete state.coverage[kind][projectId];
           }
+          follow(state, kind, moved);
           state.rejected = dedupeRejected([...state.rejected, ...rejected.map((r) => ({ ...r, at: now }))]);
         });
       });
@@ -732,12 +758,15 @@ export class LocalStore implements Disposable {
     return results;
   }
 
-  private async stampOf(session: Session, kind: ScopedKind, projectId: string): Promise<string | undefined> {
-    try {
-      return await this.blobs.stamp(this.blobPath(session.ns, kind, projectId));
-    } catch {
-      return session.stamps.get(cacheKey(kind, projectId));
-    }
+  /**
+   * This window rewrote records (the caller holds the data lock): a claim made
+   * for the file as it was still holds for the file as it is now — writes merge,
+   * they never drop what a claim vouches for — so it moves to the new stamp.
+   */
+  private async followClaims(session: Session, kind: ScopedKind, moved: [string, string | undefined, string | undefined][]): Promise<void> {
+    await this.loadSyncState(session);
+    if (!moved.some(([p, before]) => before !== undefined && session.sync.coverage[kind][p]?.stamp === before)) return;
+    await this.mutateSyncState(session, (state) => follow(state, kind, moved));
   }
 
   /**
@@ -792,6 +821,16 @@ export class LocalStore implements Disposable {
    */
   async recordLocal(intents: readonly LocalIntent[]): Promise<void> {
     const session = this.requireSession();
+    for (const intent of intents) {
+      if (!intent.doc) continue;
+      // Never queue what the next load would set aside: refused here, with the reason.
+      const r = schemaFor(intent.kind).safeParse(intent.doc);
+      if (!r.success) {
+        const issue = r.error.issues[0];
+        throw new InvalidError(`This ${intent.kind === 'projects' ? 'project' : intent.kind === 'messages' ? 'message' : 'file'} cannot be saved: ${issue ? `${issue.path.join('.') || 'value'} ${issue.message}` : 'it is not valid'}`);
+      }
+      if (r.data.$id !== intent.id) throw new InvalidError(`The change names document ${intent.id} but carries ${r.data.$id}`);
+    }
     await session.outboxReady;
     const now = this.clock.now();
     const changed = await session.outbox.update(async (entries, nextSeq) => {
@@ -901,8 +940,8 @@ export class LocalStore implements Disposable {
     scope: string | undefined,
     edit: ServerEdit<Doc>,
     ensureFile = false,
-  ): Promise<ChangeSummary> {
-    const summary: ChangeSummary = { added: [], updated: [], removed: [] };
+  ): Promise<WriteResult> {
+    const summary: WriteResult = { added: [], updated: [], removed: [] };
     if (this.session !== session) throw new StorageError('The account changed before the change could be saved');
     const key = this.recordKey(session.ns, kind, scope);
     const what = `${kind}${scope === undefined ? '' : ` of project ${scope}`}`;
@@ -917,6 +956,7 @@ export class LocalStore implements Disposable {
       current = this.freshProjects(session);
     } else {
       current = await this.freshRecord(session, kind as ScopedKind, scope!);
+      summary.before = session.stamps.get(cacheKey(kind as ScopedKind, scope!));
       const unreadable = this.unreadable.get(current);
       if (unreadable !== undefined) throw new StorageError(`Could not read the stored ${what} from the local store (${unreadable}); nothing was written`);
       if (session.readOnly.has(key)) {
@@ -933,7 +973,10 @@ export class LocalStore implements Disposable {
     for (const id of edit.remove ?? []) if (byId.delete(id)) summary.removed.push(id);
     const dataChanged = summary.added.length + summary.updated.length + summary.removed.length > 0;
     const needsFile = ensureFile && kind !== 'projects' && session.stamps.get(cacheKey(kind, scope!)) === undefined;
-    if (!dataChanged && edit.checkpoint === undefined && !edit.synced && !needsFile) return summary;
+    if (!dataChanged && edit.checkpoint === undefined && !edit.synced && !needsFile) {
+      summary.after = summary.before;
+      return summary;
+    }
     const next: StoreRecord<Doc> = {
       version: 1,
       items: dataChanged ? sortItems(kind, [...byId.values()]) : current.items,
@@ -942,6 +985,7 @@ export class LocalStore implements Disposable {
     };
     const bytes = await this.persist(session, kind, scope, next);
     this.commit(session, kind, scope, next, bytes);
+    if (kind !== 'projects') summary.after = session.stamps.get(cacheKey(kind as ScopedKind, scope!));
     if (dataChanged && this.session === session) {
       this.changes.fire({ kind, projectId: scope, ids: [...summary.added, ...summary.updated, ...summary.removed], reason: 'server' });
     }
@@ -999,6 +1043,23 @@ export class LocalStore implements Disposable {
     session.sync = next;
   }
 
+  /** A schema change found on load starts every pull over — on disk too, so no later write brings the old checkpoints back. */
+  private async persistSchemaReset(session: Session): Promise<void> {
+    if (!session.schemaReset) return;
+    try {
+      await session.dataLock.run(async () => {
+        await this.writeRecord(session, 'projects', undefined, { checkpoint: null });
+        await this.mutateSyncState(session, (state) => {
+          state.coverage = { messages: {}, files: {} };
+          state.rejected = [];
+        });
+      });
+      session.schemaReset = false;
+    } catch (e) {
+      this.log.error(`Could not save the restart of every pull: ${describe(e)}`);
+    }
+  }
+
   private async loadSyncState(session: Session): Promise<void> {
     const path = `${session.ns}/sync.json`;
     try {
@@ -1012,6 +1073,7 @@ export class LocalStore implements Disposable {
         this.log.info(`The document schemas changed (version ${data.schema} → ${SCHEMA_VERSION}); every pull starts over so nothing refused before is missed`);
         session.sync = { ...emptySyncState(SCHEMA_VERSION), tracked: data.tracked };
         session.projects = { ...session.projects, checkpoint: null };
+        session.schemaReset = true;
       }
     } catch (e) {
       this.log.error(`Could not read the sync state: ${describe(e)}; everything will be pulled again`);
@@ -1332,6 +1394,13 @@ export class LocalStore implements Disposable {
       this.invalidate(session, kind, projectId);
       this.log.debug(`Released ${kind} of project ${projectId} from memory (cache full); they load again from the local store when needed`);
     }
+  }
+}
+
+function follow(state: SyncStateData, kind: ScopedKind, moved: [string, string | undefined, string | undefined][]): void {
+  for (const [projectId, before, after] of moved) {
+    const c = state.coverage[kind][projectId];
+    if (c && before !== undefined && after !== undefined && c.stamp === before) state.coverage[kind][projectId] = { ...c, stamp: after };
   }
 }
 
