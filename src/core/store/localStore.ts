@@ -838,7 +838,7 @@ export class LocalStore implements Disposable {
         const key = changeKey(given.kind, given.id);
         // A new entry starts from the server copy as stored now: another window may have
         // confirmed a push of this document since this window last read its record.
-        const intent = entries.has(key) ? given : { ...given, server: await this.currentServerCopy(session, given) };
+        const intent = { ...given, server: await this.currentServerCopy(session, given) };
         const next = coalesce(entries.get(key), intent, now, entries.has(key) ? entries.get(key)!.seq : nextSeq());
         if (next) entries.set(key, next);
         else entries.delete(key);

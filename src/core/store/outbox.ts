@@ -26,7 +26,11 @@ export type ConflictReason = 'changed' | 'deleted' | 'exists';
 export interface LocalChange {
   /** Position in the outbox: pushed first in, first out per project. */
   seq: number;
-  /** Bumped whenever the local version changes, so a push can tell its entry moved on meanwhile. */
+  /**
+   * Bumped whenever the local version changes, so a push can tell its entry
+   * moved on meanwhile. A push confirms exactly (`seq`, `rev`): an entry made
+   * afresh for the same document gets a new `seq`.
+   */
   rev: number;
   kind: CollectionKind;
   id: string;
@@ -136,7 +140,9 @@ export function coalesce(existing: LocalChange | undefined, intent: LocalIntent,
   delete next.retryAt;
   if (intent.op === 'delete') {
     if (existing.op === 'delete') return existing;
-    if (existing.base === null) return undefined;
+    // A create the server never saw leaves nothing to send — unless it has it now (a push landed meanwhile).
+    if (existing.base === null && !intent.server) return undefined;
+    if (existing.base === null) next.base = intent.server!;
     next.op = 'delete';
     next.doc = null;
     delete next.fields;

@@ -176,7 +176,7 @@ export class Pusher {
       }
       await this.store.updateLocal((entries) => {
         const cur = entries.get(changeKey(kind, id));
-        if (!cur || cur.rev !== change.rev) return; // changed meanwhile: it goes again at once
+        if (!cur || !sameVersion(cur, change)) return; // changed meanwhile: it goes again at once
         entries.set(changeKey(kind, id), { ...cur, attempts: cur.attempts + 1, lastError: e.message, retryAt });
       });
       this.log.info(`could not push ${change.op} of ${kind} ${id} (${e.message}); trying again in ${Math.ceil((retryAt - now) / 1000)} s`);
@@ -253,7 +253,7 @@ export class Pusher {
         }
         return;
       }
-      if (cur.rev === rev && !cur.conflict) {
+      if (cur.seq === change.seq && cur.rev === rev && !cur.conflict) {
         entries.delete(key);
         return;
       }
@@ -273,6 +273,11 @@ export class Pusher {
       entries.set(key, next);
     });
   }
+}
+
+/** The same entry at the same local version (an entry made afresh has a new seq). */
+function sameVersion(a: LocalChange, b: LocalChange): boolean {
+  return a.seq === b.seq && a.rev === b.rev;
 }
 
 function sameFields(server: AnyDoc, ours: AnyDoc, fields: readonly string[] | undefined): boolean {

@@ -13,6 +13,7 @@ import { Lease, LocalStore, type LocalChange, type StoreIdentity } from '../../.
 import { SyncEngine } from '../../../src/core/sync/engine';
 import { LocalChanges } from '../../../src/core/sync/localChanges';
 import { NodeBlobStore } from '../../../src/infra/fs/blobStore';
+import { ownerAlive, processOwnerId } from '../../../src/infra/fs/processOwner';
 import { AppwriteRemoteApi } from '../../../src/infra/appwrite/remoteApi';
 import { AppwriteRealtime } from '../../../src/infra/appwrite/realtime';
 import { FileMemento } from '../../helpers/fileMemento';
@@ -90,13 +91,13 @@ async function main(init: InitMessage): Promise<void> {
   const secret = init.secret;
   const state = new FileMemento(path.join(init.dir, 'globalState.json'));
   const blobs = new NodeBlobStore(path.join(init.dir, 'storage'));
-  const store = new LocalStore({ state, blobs, logger: log, clock: systemClock });
+  const store = new LocalStore({ state, blobs, logger: log, clock: systemClock, owner: processOwnerId(), ownerAlive });
   const identity: StoreIdentity = { endpoint: init.url, project: init.project, database: init.database, userId: init.userId };
   await store.rememberIdentity(identity);
   const remote = AppwriteRemoteApi.create({ endpoint: init.url, project: init.project, databaseId: init.database, session: secret, timeoutMs: init.timeoutMs });
   const tuning = init.engine ?? {};
   const feed = tuning.realtime === false ? undefined : new AppwriteRealtime({ endpoint: init.url, project: init.project, databaseId: init.database, session: secret, logger: log, backoff: { initialMs: 100, maxMs: 1000 } });
-  const lease = new Lease({ blobs, clock: systemClock, path: `${store.namespace}/push.lease`, owner: store.owner, staleMs: 3000, heartbeatMs: 500, logger: log });
+  const lease = new Lease({ blobs, clock: systemClock, path: `${store.namespace}/locks/push.lease`, owner: store.owner, ownerAlive, staleMs: 3000, heartbeatMs: 500, logger: log });
   const engine = new SyncEngine({
     store,
     remote,

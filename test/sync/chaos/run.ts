@@ -58,8 +58,8 @@ const OPS: [OpName | 'sync' | 'kill' | 'killMidSync', number][] = [
   ['updateProject', 6],
   ['deleteProject', 2],
   ['sync', 12],
-  ['kill', 3],
-  ['killMidSync', 4],
+  ['kill', 1],
+  ['killMidSync', 1.5],
 ];
 
 export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
