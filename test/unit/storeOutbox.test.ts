@@ -202,10 +202,10 @@ describe('overlay: pending changes laid over the server copies', () => {
     assert.deepEqual(server, [a, b, c], 'the server copies are left as they are');
   });
 
-  it('a delete in conflict with a change made elsewhere shows the server’s version until the user decides', () => {
+  it('a delete in conflict with a change made elsewhere stays hidden: the user asked for it gone', () => {
     const theirs = { ...c, content: 'theirs', $updatedAt: at(2) };
-    const shown = overlay([a, c], [change({ id: 'c', op: 'delete', doc: null, base: c, conflict: { reason: 'changed', server: theirs, at: 0 } })]);
-    assert.deepEqual(shown, [a, theirs]);
+    const shown = overlay([a, theirs], [change({ id: 'c', op: 'delete', doc: null, base: c, conflict: { reason: 'changed', server: theirs, at: 0 } })]);
+    assert.deepEqual(shown, [a]);
   });
 
   it('a delete in conflict with a delete made elsewhere hides it; an update in conflict shows the local version', () => {
@@ -248,7 +248,7 @@ describe('LocalStore local changes', () => {
       assert.deepEqual(store.localChanges().map((c) => c.id), ['p2', 'f1', 'f2', 'f3'], 'first in, first out');
     });
 
-    it('a pull never replaces a pending edit; a delete in conflict shows the server’s version', async () => {
+    it('a pull never replaces a pending edit; a delete in conflict stays hidden', async () => {
       const { store } = await opened();
       await store.applyServer('files', 'p1', { upsert: [file('f1', { $updatedAt: at(1) }), file('f2', { $updatedAt: at(1) })] });
       await store.recordLocal([
@@ -266,7 +266,7 @@ describe('LocalStore local changes', () => {
         const e = entries.get('files:f2')!;
         entries.set('files:f2', { ...e, conflict: { reason: 'changed', server: theirs('f2'), at: T0 } });
       });
-      assert.deepEqual(store.files('p1')!.map((f) => [f.$id, f.content]), [['f1', 'mine'], ['f2', 'theirs']]);
+      assert.deepEqual(store.files('p1')!.map((f) => [f.$id, f.content]), [['f1', 'mine']]);
       assert.deepEqual(events, [{ kind: 'files', projectId: 'p1', ids: ['f2'], reason: 'local' }]);
     });
 

@@ -167,15 +167,15 @@ function fresh(intent: LocalIntent, op: ChangeOp, doc: AnyDoc | null, base: AnyD
 
 /**
  * What the user sees: the server copies with the pending changes laid over
- * them. A pending delete hides the document — unless it met a change made
- * elsewhere, then the server's version stays visible until the user decides.
+ * them. A pending delete hides the document, even when it met a change made
+ * elsewhere: the user asked for it gone, and the server's version waits in the
+ * conflict (listed with the pending changes) until the user decides.
  */
 export function overlay<T extends AnyDoc>(server: readonly T[], changes: Iterable<LocalChange>): T[] {
   let byId: Map<string, T> | undefined;
   for (const c of changes) {
     byId ??= new Map(server.map((d) => [d.$id, d]));
     if (c.doc) byId.set(c.id, c.doc as T);
-    else if (c.conflict?.server) byId.set(c.id, c.conflict.server as T);
     else byId.delete(c.id);
   }
   return byId ? [...byId.values()] : [...server];

@@ -291,17 +291,18 @@ export class SyncEngine implements Disposable {
    * runs one full round for every caller that asked meanwhile. Rejects with
    * the round's error (CancelledError when `signal` aborts it).
    */
-  syncNow(options: { signal?: AbortSignal } = {}): Promise<RoundReport> {
+  syncNow(options: { signal?: AbortSignal; /** false: pull and push only (measurements). */ reconcile?: boolean } = {}): Promise<RoundReport> {
     const running = this.round;
+    const full = options.reconcile !== false;
     let promise: Promise<RoundReport>;
-    if (running?.full) promise = running.promise;
+    if (running && (running.full || !full)) promise = running.promise;
     else if (running) {
       this.queuedFull ??= running.promise.then(
         () => this.startRound(true).promise,
         () => this.startRound(true).promise,
       ).finally(() => (this.queuedFull = undefined));
       promise = this.queuedFull;
-    } else promise = this.startRound(true).promise;
+    } else promise = this.startRound(full).promise;
     const signal = options.signal;
     if (signal) {
       const abort = () => this.round?.controller.abort(new CancelledError('Sync was cancelled'));
@@ -325,11 +326,11 @@ export class SyncEngine implements Disposable {
       return;
     }
     this.log.debug(`sync round (${reason})`);
-    void this.startRound(false).promise.catch(() => undefined);
+    void this.startRound(undefined).promise.catch(() => undefined);
   }
 
-  private startRound(forceFull: boolean): Round {
-    const full = forceFull || this.rounds % this.o.reconcileEvery === this.o.reconcileEvery - 1;
+  private startRound(forceFull: boolean | undefined): Round {
+    const full = forceFull ?? this.rounds % this.o.reconcileEvery === this.o.reconcileEvery - 1;
     const controller = new AbortController();
     const round: Round = { full, controller, promise: undefined as unknown as Promise<RoundReport> };
     round.promise = this.runRound(full, controller.signal).finally(() => {

@@ -126,7 +126,9 @@ export class Puller {
     const wanted = new Set(ids);
     if (fresh.length) {
       this.log.info(`first pull of ${kind} for ${fresh.length} project${fresh.length === 1 ? '' : 's'}`);
-      await this.group(kind, { claim: fresh, filter: fresh, wanted }, counts, signal);
+      // Nothing pulled yet and every project wanted: no filter, so the first pull costs ⌈N/page⌉ requests.
+      const filter = this.o.trackAll() && !covered.length ? undefined : fresh;
+      await this.group(kind, { claim: fresh, filter, wanted }, counts, signal);
     }
     if (covered.length) {
       let since: Checkpoint | undefined;
