@@ -16,7 +16,12 @@ describe('backend: faults', function () {
       const s = parseFaultSpec(' latency=20-80, error503=0.1,error429=0.05 ,hang=0.02,drop=0.5,lateCommit=1500,rateWindow=2000,seed=42 ');
       assert.deepEqual(s, {
         seed: 42, latencyMinMs: 20, latencyMaxMs: 80, error500: 0, error503: 0.1, error429: 0.05, hang: 0.02, drop: 0.5, lateCommitMs: 1500, rateWindowMs: 2000,
+        error502: 0, error504: 0, lostAnswer: 0, sameMillisecond: 0,
       });
+      assert.deepEqual(
+        (({ error502, error504, lostAnswer, sameMillisecond }) => ({ error502, error504, lostAnswer, sameMillisecond }))(parseFaultSpec('error502=0.1,error504=0.2,lostAnswer=0.3,sameMillisecond=0.4')),
+        { error502: 0.1, error504: 0.2, lostAnswer: 0.3, sameMillisecond: 0.4 },
+      );
       assert.equal(parseFaultSpec('latency=50').latencyMaxMs, 50);
       assert.equal(parseFaultSpec('').error500, 0);
     });
@@ -28,6 +33,8 @@ describe('backend: faults', function () {
         ['bogus=1', /unknown key "bogus"/],
         ['hang', /"hang" is not key=value/],
         ['error500=0.6,error503=0.6', /more than 1/],
+        ['error502=0.6,error504=0.6', /more than 1/],
+        ['lostAnswer=1.5', /lostAnswer must be a number between 0 and 1/],
         ['seed=1,seed=2', /given twice/],
         ['seed=-3', /seed must be an integer/],
       ] as const) {
