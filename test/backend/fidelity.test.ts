@@ -13,6 +13,7 @@ import { Databases, ID, Query } from 'appwrite';
 import * as sdk from 'node-appwrite';
 import { MAX_SESSIONS_PER_USER, startBackend, type Backend } from './index';
 import { DEFAULT_SCHEMA_PATH } from './src/schema';
+import { collationKey, compareCollated, equalCollated, likeCollated, weightOf } from './src/collation';
 import {
   DB,
   docsPath,
@@ -265,6 +266,37 @@ describe('backend: strings compare as MariaDB’s utf8mb4_general_ci', () => {
     await db.createDocument(DB, 'messages', ID.unique(), { projectId: 'emoji', role: 'user', content: '😀', sequence: 1 });
     const found = await db.listDocuments(DB, 'messages', [Query.equal('projectId', 'emoji'), Query.equal('content', '🚀')]);
     assert.deepEqual(found.documents.map((d) => d.content), ['😀']);
+  });
+});
+
+describe('the collation function (facts read from MariaDB 10.11 WEIGHT_STRING … COLLATE utf8mb4_general_ci)', () => {
+  it('weighs letters as their upper-case base letter, and only where Unicode 3.0 mapped them', () => {
+    const w = (ch: string) => weightOf(ch.codePointAt(0)!);
+    assert.equal(w('a'), 0x41);
+    assert.equal(w('é'), 0x45);
+    assert.equal(w('ß'), 0x53, 'ß weighs as S');
+    assert.equal(w('đ'), 0x110, 'đ is not d (appwrite/appwrite#9154)');
+    assert.equal(w('й'), 0x419, 'й is not decomposed into и');
+    assert.equal(w('\u1f71'), 0x1fbb, 'a singleton decomposition (U+1F71 → U+03AC) is not followed');
+    assert.equal(w('\u03ac'), 0x391, 'U+03AC is alpha and an accent');
+    assert.equal(w('ƀ'), 0x180, 'a case pair added after Unicode 3.0 maps nothing');
+    assert.equal(w('\u03f2'), 0x3a3, 'the lunate sigma weighs as Σ');
+    assert.equal(w('_'), 0x5f);
+    assert.equal(w('😀'), 0xfffd, 'beyond the BMP: U+FFFD');
+    assert.equal(w('ア'), 0x30a2, 'unmapped blocks weigh their code point');
+  });
+
+  it('is PAD SPACE for comparison and exact for LIKE', () => {
+    assert.ok(equalCollated('abc', 'ABC  '));
+    assert.ok(compareCollated('a\t', 'a') < 0, "'a\\t' < 'a' because a tab is less than the padding space");
+    assert.ok(compareCollated('a \t', 'a') < 0);
+    assert.ok(compareCollated('a b', 'a') > 0);
+    assert.ok(compareCollated('a1', 'a_') < 0 && compareCollated('aZ', 'a_') < 0, '_ after digits and letters');
+    assert.deepEqual(collationKey('Straße'), collationKey('STRASE'));
+    assert.ok(likeCollated('README.md', 'read', 'prefix'));
+    assert.ok(!likeCollated('a', 'a ', 'prefix'), 'LIKE does not pad');
+    assert.ok(likeCollated('src/Émile.ts', 'EMILE', 'infix'));
+    assert.ok(likeCollated('x.TS', '.ts', 'suffix'));
   });
 });
 
