@@ -90,7 +90,19 @@ export class Storage {
       this.sql = new Database(':memory:');
     }
     // MariaDB's utf8mb4_general_ci (see collation.ts): deterministic, so expression indexes may use them.
-    this.sql.function('mdb_key', { deterministic: true }, (v: unknown) => (v === null || v === undefined ? null : collationKey(String(v))));
+    // One write evaluates the same key for several indexes (`$id` in four): a small cache saves the repeats.
+    const keys = new Map<string, Buffer>();
+    this.sql.function('mdb_key', { deterministic: true }, (v: unknown) => {
+      if (v === null || v === undefined) return null;
+      const s = String(v);
+      if (s.length > 256) return collationKey(s);
+      let key = keys.get(s);
+      if (!key) {
+        if (keys.size >= 4096) keys.clear();
+        keys.set(s, (key = collationKey(s)));
+      }
+      return key;
+    });
     this.sql.function('mdb_like', { deterministic: true }, (v: unknown, needle: unknown, mode: unknown) =>
       v === null || v === undefined || needle === null ? null : likeCollated(String(v), String(needle), LIKE_MODES[Number(mode)]!) ? 1 : 0,
     );
