@@ -176,6 +176,13 @@ export class Storage {
       if (!existing.has(`a_${a.key}`)) this.sql.exec(`ALTER TABLE ${docs} ADD COLUMN ${attributeColumn(a.key)} ${sqlType(a)}`);
     }
     this.tables.set(c, { docs, perms, stmts: this.prepareCollection(c, docs, perms) });
+    // A data directory made with an older appwrite.json: its indexes that the schema no longer has go.
+    const prefix = `idx_${c.databaseId}_${c.id}_`;
+    const wanted = new Set(c.indexes.map((i) => `${prefix}${i.key}`));
+    const stored = this.sql.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?").all(`docs_${c.databaseId}_${c.id}`) as { name: string }[];
+    for (const { name } of stored) {
+      if (name.startsWith(prefix) && !name.startsWith(`${prefix}_`) && !wanted.has(name)) this.sql.exec(`DROP INDEX ${quoteIdent(name)}`);
+    }
     for (const idx of c.indexes) this.createIndex(c, idx);
   }
 
