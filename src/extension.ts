@@ -8,6 +8,9 @@ import { parseBatch, ProjectFileSchema, ProjectSchema, type ProjectFile } from '
 import { systemClock } from './core/ports';
 import { LocalStore, type StoreIdentity } from './core/store';
 import { NodeBlobStore } from './infra/fs/blobStore';
+import { codecraftResponder } from './vscode/chat/ports';
+import { registerChat } from './vscode/chat/chatPanel';
+import { StoreChatSource } from './vscode/chat/storeChatSource';
 import { registerCommands } from './vscode/commands';
 import { ContextKeys } from './vscode/contextKeys';
 import { Commands, ContextKeys as Keys, UriScheme, Views } from './vscode/ids';
@@ -106,7 +109,12 @@ function wire(context: vscode.ExtensionContext, log: Log, activateStart: number)
     }),
   );
 
+  // Chat: read-only over the local store until sign-in and the outbox provide a ChatSource that sends.
+  const chat = registerChat({ extensionUri: context.extensionUri, source: new StoreChatSource(store), responder: codecraftResponder, log: log.for('chat') });
+  context.subscriptions.push(...chat.disposables);
+
   const ctx = {
+    chat,
     store,
     log,
     projectsLog: log.for('projects'),

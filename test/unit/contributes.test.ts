@@ -12,6 +12,7 @@ import {
   Settings,
   ViewContainers,
   Views,
+  WebviewPanels,
 } from '../../src/vscode/ids';
 
 const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8'));
@@ -106,6 +107,8 @@ describe('package.json contributes match src/vscode/ids.ts', () => {
   it('activates on startup and on its views, and declares virtual-workspace and trust support', () => {
     assert.ok(pkg.activationEvents.includes('onStartupFinished'));
     for (const v of Object.values(Views)) assert.ok(pkg.activationEvents.includes(`onView:${v}`), v);
+    // Without it, a panel open before a reload would not come back.
+    for (const p of Object.values(WebviewPanels)) assert.ok(pkg.activationEvents.includes(`onWebviewPanel:${p}`), p);
     assert.equal(pkg.capabilities.virtualWorkspaces, true);
     assert.equal(pkg.capabilities.untrustedWorkspaces.supported, true);
     assert.ok(pkg.capabilities.untrustedWorkspaces.description.length > 20);
