@@ -717,7 +717,8 @@ export class ChatApp {
   private persist(): void {
     const s = this.state;
     s.stick = this.stick;
-    s.windowSize = this.messages.length || undefined;
+    // Until the first window arrives, keep the size the restored state asked for.
+    if (this.initialised) s.windowSize = this.messages.length || undefined;
     const anchor = this.initialised && !this.stick ? this.firstVisible() : undefined;
     if (anchor) {
       s.anchorId = anchor.dataset.id;
