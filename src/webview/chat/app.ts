@@ -40,6 +40,8 @@ const STICK_SLACK = 48;
 /** A reply with no update for this long is announced to screen readers. */
 const REPLY_QUIET_MS = 1000;
 const MAX_ANNOUNCED = 1500;
+/** Messages rendered at once when the conversation opens (the ones in view); the rest as they near the view. */
+const EAGER_MESSAGES = 12;
 
 function readState(api: VsCodeApi, projectId: string): SavedState {
   const raw = api.getState() as Partial<SavedState> | undefined;
@@ -52,6 +54,15 @@ function readState(api: VsCodeApi, projectId: string): SavedState {
   if (typeof raw.anchorOffset === 'number' && Number.isFinite(raw.anchorOffset)) s.anchorOffset = raw.anchorOffset;
   if (typeof raw.windowSize === 'number' && Number.isInteger(raw.windowSize) && raw.windowSize > 0) s.windowSize = raw.windowSize;
   return s;
+}
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/** Local time of a message: "14:05" today, "2025-01-15 14:05" before (no Intl: it is costly on first use). */
+export function shortTime(t: number, now = Date.now()): string {
+  const d = new Date(t);
+  const hm = `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  return new Date(now).toDateString() === d.toDateString() ? hm : `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${hm}`;
 }
 
 function el<K extends keyof HTMLElementTagNameMap>(doc: Document, tag: K, props: { className?: string; text?: string; attrs?: Record<string, string> } = {}): HTMLElementTagNameMap[K] {
@@ -87,7 +98,9 @@ export class ChatApp {
   private askTimer: ReturnType<typeof setTimeout> | undefined;
   private saveTimer: ReturnType<typeof setTimeout> | undefined;
   private quietTimer: ReturnType<typeof setTimeout> | undefined;
-  private readonly timeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+  /** Renders the markdown of a message when it comes near the view (absent where the browser has none: all eager). */
+  private readonly observer: IntersectionObserver | undefined;
+  private readonly deferred = new WeakMap<Element, string>();
 
   readonly root: HTMLElement;
   private readonly titleEl: HTMLElement;
@@ -136,6 +149,10 @@ export class ChatApp {
     composer.append(label, this.input, this.sendButton, this.note);
 
     this.root.append(header, this.feed, this.statusEl, composer, this.replyLive);
+    this.observer =
+      typeof IntersectionObserver === 'undefined'
+        ? undefined
+        : new IntersectionObserver((entries) => this.renderDeferred(entries), { root: this.feed, rootMargin: '1500px 0px' });
     mount.replaceChildren(this.root);
     this.applyStatus();
     this.wire();
@@ -216,7 +233,9 @@ export class ChatApp {
     this.dirty.clear();
     this.messages = msg.messages.map((m) => ({ ...m })).sort(compareChatMessages);
     const fragment = this.doc.createDocumentFragment();
-    for (const m of this.messages) fragment.append(this.renderArticle(m));
+    this.observer?.disconnect();
+    const eagerFrom = this.messages.length - EAGER_MESSAGES;
+    this.messages.forEach((m, i) => fragment.append(this.renderArticle(m, i < eagerFrom)));
     this.list.replaceChildren(fragment);
     this.list.setAttribute('aria-busy', 'false');
     this.applyStatus();
@@ -255,6 +274,7 @@ export class ChatApp {
     const article = this.articles.get(id);
     if (!article) return;
     article.remove();
+    this.observer?.unobserve(article);
     this.articles.delete(id);
     this.byId.delete(id);
     this.dirty.delete(id);
@@ -280,7 +300,10 @@ export class ChatApp {
     for (const id of this.dirty) {
       const m = this.find(id);
       const article = this.articles.get(id);
-      if (m && article) this.fillBody(article.querySelector('.msg-body')!, m);
+      if (m && article) {
+        if (this.deferred.delete(article)) this.observer?.unobserve(article);
+        this.fillBody(article.querySelector('.msg-body')!, m);
+      }
     }
     this.dirty.clear();
     this.flushPathRequests();
@@ -291,16 +314,17 @@ export class ChatApp {
     this.loadingOlder = false;
     this.list.setAttribute('aria-busy', 'false');
     this.hasOlder = hasOlder;
-    this.olderButton.hidden = !hasOlder;
     const fresh = older.filter((m) => !this.articles.has(m.id)).map((m) => ({ ...m }));
-    if (!fresh.length) return;
-    // Keep what the user is looking at where it is while content appears above it.
+    // Keep what the user is looking at where it is while content appears (or the button goes) above it.
     const anchor = this.firstVisible();
     const before = anchor?.getBoundingClientRect().top ?? 0;
-    this.messages = [...fresh, ...this.messages].sort(compareChatMessages);
-    const fragment = this.doc.createDocumentFragment();
-    for (const m of fresh.sort(compareChatMessages)) fragment.append(this.renderArticle(m));
-    this.list.insertBefore(fragment, this.list.firstChild);
+    this.olderButton.hidden = !hasOlder;
+    if (fresh.length) {
+      this.messages = [...fresh, ...this.messages].sort(compareChatMessages);
+      const fragment = this.doc.createDocumentFragment();
+      for (const m of fresh.sort(compareChatMessages)) fragment.append(this.renderArticle(m, true));
+      this.list.insertBefore(fragment, this.list.firstChild);
+    }
     if (anchor) this.feed.scrollTop += anchor.getBoundingClientRect().top - before;
     this.flushPathRequests();
     this.persist();
@@ -308,7 +332,8 @@ export class ChatApp {
 
   // ------------------------------------------------------------------ rendering
 
-  private renderArticle(m: ChatMessageView): HTMLElement {
+  /** `lazy`: the body shows the plain text until the message nears the view, then its markdown. */
+  private renderArticle(m: ChatMessageView, lazy = false): HTMLElement {
     const d = this.doc;
     const article = el(d, 'article', { className: `msg msg-${m.role}`, attrs: { tabindex: '-1' } });
     article.dataset.id = m.id;
@@ -323,15 +348,35 @@ export class ChatApp {
     head.append(author);
     if (m.createdAt) {
       const t = Date.parse(m.createdAt);
-      if (Number.isFinite(t)) head.append(el(d, 'time', { className: 'msg-time', text: this.timeFormat.format(t), attrs: { datetime: new Date(t).toISOString() } }));
+      if (Number.isFinite(t)) head.append(el(d, 'time', { className: 'msg-time', text: shortTime(t), attrs: { datetime: new Date(t).toISOString() } }));
     }
     head.append(el(d, 'span', { className: 'msg-status' }));
     const body = el(d, 'div', { className: 'msg-body' });
     article.append(head, body);
     this.articles.set(m.id, article);
-    this.fillBody(body, m);
+    if (lazy && this.observer && m.role !== 'user') {
+      body.className = 'msg-body plain deferred';
+      body.textContent = m.content;
+      this.deferred.set(article, m.id);
+      this.observer.observe(article);
+    } else {
+      this.fillBody(body, m);
+    }
     this.renderStatus(m);
     return article;
+  }
+
+  private renderDeferred(entries: IntersectionObserverEntry[]): void {
+    for (const entry of entries) {
+      if (!entry.isIntersecting) continue;
+      const article = entry.target as HTMLElement;
+      this.observer!.unobserve(article);
+      const id = this.deferred.get(article);
+      this.deferred.delete(article);
+      const m = id === undefined ? undefined : this.find(id);
+      if (m && this.articles.get(m.id) === article) this.fillBody(article.querySelector('.msg-body')!, m);
+    }
+    this.flushPathRequests();
   }
 
   private fillBody(body: Element, m: ChatMessageView): void {
@@ -452,7 +497,7 @@ export class ChatApp {
 
   private setTitle(title: string): void {
     this.titleEl.textContent = title;
-    this.doc.title = title;
+    if (this.doc.title !== title) this.doc.title = title;
     this.state.title = title;
   }
 
