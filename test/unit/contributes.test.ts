@@ -46,6 +46,14 @@ describe('package.json contributes match src/vscode/ids.ts', () => {
     assert.deepEqual(sorted(hidden), sorted(PaletteHidden));
   });
 
+  it("offers Open Chat in the palette and on every project row of the Projects view", () => {
+    const palette = contributes.menus.commandPalette as { command: string }[];
+    assert.ok(!palette.some((m) => m.command === Commands.openChat), 'Open Chat stays in the palette (it asks for the project)');
+    const rows = (contributes.menus['view/item/context'] as { command: string; when: string; group: string }[]).filter((m) => m.command === Commands.openChat);
+    assert.ok(rows.length >= 1);
+    for (const m of rows) assert.equal(m.when, 'view == codecraft.projects && viewItem =~ /^project/');
+  });
+
   it('has the CodeCraft activity-bar container with the Projects and Files views', () => {
     const containers = contributes.viewsContainers.activitybar as { id: string; title: string; icon: string }[];
     assert.deepEqual(containers.map((c) => c.id), [ViewContainers.main]);

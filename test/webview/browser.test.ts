@@ -56,6 +56,16 @@ describe('chat webview in Chromium: the XSS corpus never runs', function () {
     const expected = corpusMessages().length + 12;
     await p.page.waitForFunction((n) => document.querySelectorAll('article').length === n, expected);
     await p.page.waitForFunction((t) => document.title === t, TITLE_PAYLOADS.at(-1)!.content);
+    // Markdown of messages out of view is rendered as they near it: scroll through them all.
+    await p.page.evaluate(async () => {
+      const f = document.querySelector('.feed-scroller')!;
+      for (let y = f.scrollHeight; y > -f.clientHeight; y -= f.clientHeight) {
+        f.scrollTop = y;
+        await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+      }
+    });
+    await p.page.waitForFunction(() => document.querySelectorAll('.deferred').length === 0);
+    assert.ok((await p.page.locator('.code-block').count()) >= 8, 'the corpus code blocks are rendered');
     await settled(p.page);
     await p.page.waitForLoadState('networkidle');
     await settled(p.page);

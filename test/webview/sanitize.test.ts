@@ -170,7 +170,11 @@ describe('chat webview: sanitiser and markdown on the XSS corpus', () => {
       assert.match(csp, /script-src 'nonce-abcdefghijklmnopqrstuvwx'(;|$)/);
       assert.match(csp, /style-src https:\/\/webview\.test(;|$)/);
       assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval|\*/);
-      assert.throws(() => chatHtml({ cspSource: "https://x 'unsafe-inline'", nonce: 'abcdefghijklmnopqrstuvwx', scriptUri: '', styleUri: '', projectId: 'p', title: 't' }));
+      const page = (cspSource: string) => chatHtml({ cspSource, nonce: 'abcdefghijklmnopqrstuvwx', scriptUri: '', styleUri: '', projectId: 'p', title: 't' });
+      assert.throws(() => page("https://x 'unsafe-inline'"));
+      assert.throws(() => page('https://x; script-src *'));
+      const csp2 = new JSDOM(page("'self' https://*.vscode-cdn.net")).window.document.querySelector('meta[http-equiv="Content-Security-Policy"]')!.getAttribute('content')!;
+      assert.match(csp2, /style-src 'self' https:\/\/\*\.vscode-cdn\.net;/);
     });
   });
 });

@@ -1,11 +1,15 @@
 /**
  * Hostile content for the chat panel: message text, code-fence languages and
  * project titles that try to run script. Every payload that ran would push
- * its name onto `top.__xss`, the flag the browser check reads.
+ * its name onto `__xss` of its own window and of every same-origin window
+ * above it (so also of the chat page when it ran in a frame inside it): the
+ * flag the browser checks read. In VS Code the workbench above the webview is
+ * another origin, which is why this does not simply write to `top`.
  */
 
-/** Script that records that payload `name` ran. */
-export const hit = (name: string) => `(top.__xss=top.__xss||[]).push('${name}')`;
+/** Script that records that payload `name` ran. No double quotes: it goes inside attributes. */
+export const hit = (name: string) =>
+  `(function(w){for(;;){try{(w.__xss=w.__xss||[]).push('${name}')}catch(e){}if(w===w.parent)return;w=w.parent}})(window)`;
 
 export interface Payload {
   name: string;
@@ -30,7 +34,7 @@ export const CONTENT_PAYLOADS: Payload[] = [
   { name: 'md-angle-link', content: `[click me](<javascript:${hit('md-angle-link')}>)` },
   { name: 'md-autolink-js', content: `<javascript:${hit('md-autolink-js')}>` },
   { name: 'md-reference-link', content: `[click me][evil]\n\n[evil]: javascript:${hit('md-reference-link')}` },
-  { name: 'md-data-link', content: `[click me](data:text/html;base64,PHNjcmlwdD4odG9wLl9feHNzPXRvcC5fX3hzc3x8W10pLnB1c2goJ2RhdGEnKTwvc2NyaXB0Pg==)` },
+  { name: 'md-data-link', content: `[click me](data:text/html;base64,${Buffer.from(`<script>${hit('md-data-link')}</script>`).toString('base64')})` },
   { name: 'md-vbscript-link', content: `[click me](vbscript:msgbox(1))` },
   { name: 'md-image-js', content: `![look](javascript:${hit('md-image-js')})` },
   { name: 'md-image-svg-data', content: `![look](data:image/svg+xml;base64,PHN2ZyB4bWxucz0naHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmcnIG9ubG9hZD0nYWxlcnQoMSknLz4=)` },
@@ -84,6 +88,14 @@ export const TITLE_PAYLOADS: Payload[] = [
   { name: 'title-svg', content: `<svg onload=${hit('title-svg')}>` },
   { name: 'title-entity', content: `&lt;script&gt;${hit('title-entity')}&lt;/script&gt;` },
 ];
+
+/** The corpus as assistant messages (rendered as markdown) with code-fence payloads, for the real VS Code check. */
+export function assistantCorpus(): { id: string; content: string }[] {
+  return [
+    ...CONTENT_PAYLOADS.map((p) => ({ id: `xss-a-${p.name}`, content: `Payload ${p.name}:\n\n${p.content}` })),
+    ...LANGUAGE_PAYLOADS.map((p) => ({ id: `xss-l-${p.name}`, content: `\`\`\`${p.content}\nconst x = 1;\n\`\`\`` })),
+  ];
+}
 
 /** Every message of the corpus as assistant and as user messages, for one conversation. */
 export function corpusMessages(): { id: string; role: 'user' | 'assistant'; content: string; sequence: number; status: 'synced' }[] {

@@ -6,7 +6,7 @@
  */
 
 export interface ChatHtmlOptions {
-  /** `webview.cspSource`: where the panel may load its bundle from. */
+  /** `webview.cspSource`: where the panel may load its bundle from (one or more sources). */
   cspSource: string;
   /** A fresh random nonce for this page. */
   nonce: string;
@@ -35,7 +35,8 @@ export function chatCsp(cspSource: string, nonce: string): string {
 
 export function chatHtml(o: ChatHtmlOptions): string {
   if (!/^[A-Za-z0-9+/=_-]{16,}$/.test(o.nonce)) throw new Error('chatHtml: the nonce must be at least 16 base64 characters');
-  if (/[\s;,'"]/.test(o.cspSource)) throw new Error('chatHtml: the CSP source must be one origin');
+  // `webview.cspSource` may list several sources ("'self' https://*.vscode-cdn.net"); it must not end the directive.
+  if (/[;,\r\n]/.test(o.cspSource) || /'unsafe-/i.test(o.cspSource)) throw new Error('chatHtml: the CSP source must be a list of sources for one directive');
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
