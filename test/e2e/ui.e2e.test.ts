@@ -9,13 +9,13 @@
  * the same browser profile shows what a user would see.
  */
 import * as assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Frame, Page } from 'playwright-core';
 import { startBlackHole, type BlackHole } from '../harness/blackHole';
 import { launchBrowser, type Browser } from '../harness/browser';
-import { startCodeServer, statePaths, type CodeServer } from '../harness/codeServer';
+import { startCodeServer, type CodeServer } from '../harness/codeServer';
 import { runExtensionTestsPhase, waitForPersistedGlobalState } from '../harness/extHostRunner';
 import { removeOnExit } from '../harness/processes';
 import { EXTENSION_ID, INTEGRATION_OUT, ROOT, VSIX, artifactsDir, missingPrerequisite } from '../harness/paths';
@@ -220,11 +220,20 @@ describe('CodeCraft in the VS Code workbench (code-server + Chromium)', function
       await page.locator('.monaco-editor .view-lines', { hasText: 'useState' }).first().waitFor({ timeout: 30_000 });
     });
 
-    /** Switches the colour theme through the user settings and shows the chat at its newest message. */
+    /** Switches the colour theme with "Preferences: Color Theme" and shows the chat at its newest message. */
     async function theme(name: string, workbenchClass: string, bodyClass: string): Promise<void> {
-      const { settingsFile } = statePaths(cs!.state);
-      const settings = JSON.parse(readFileSync(settingsFile, 'utf8'));
-      writeFileSync(settingsFile, JSON.stringify({ ...settings, 'workbench.colorTheme': name }, null, 2));
+      const widget = page.locator('.quick-input-widget');
+      // Keys typed while the webview has focus would go to the webview: focus an editor tab first.
+      await page.locator('.tabs-container .tab', { hasText: 'App.tsx' }).first().click();
+      await wb.paletteRows(page, 'Preferences: Color Theme');
+      // "Browse Color Themes in Marketplace" matches too, and comes first.
+      await widget.locator('.monaco-list-row').filter({ hasText: 'Preferences: Color Theme' }).filter({ hasNotText: 'Marketplace' }).first().click();
+      await widget.locator('.monaco-list-row', { hasText: 'Modern' }).first().waitFor({ timeout: 20_000 });
+      await page.keyboard.type(name);
+      const row = widget.locator('.monaco-list-row').filter({ hasText: new RegExp(`^\\s*${wb.escapeRegExp(name)}`) }).first();
+      await row.waitFor({ timeout: 20_000 });
+      await row.click();
+      await widget.waitFor({ state: 'hidden', timeout: 20_000 });
       await page.locator(`.monaco-workbench.${workbenchClass}`).waitFor({ timeout: 30_000 });
       await page.locator('.tabs-container .tab', { hasText: FILES_PROJECT.title }).first().click();
       chat = await chatFrame(page);
@@ -234,11 +243,11 @@ describe('CodeCraft in the VS Code workbench (code-server + Chromium)', function
     }
 
     it('follows the dark and the light theme (screenshots)', async () => {
-      await wb.runCommand(page, 'Notifications: Clear All Notifications');
-      await page.locator('.notifications-toasts .notification-toast').first().waitFor({ state: 'detached', timeout: 10_000 }).catch(() => undefined);
-      await theme('Default Dark Modern', 'vs-dark', 'vscode-dark');
+      // Sync Now's toast goes by itself; the screenshots are better without it.
+      await page.locator('.notifications-toasts .notification-toast').first().waitFor({ state: 'detached', timeout: 30_000 }).catch(() => undefined);
+      await theme('Dark Modern', 'vs-dark', 'vscode-dark');
       await browser!.shot(page, 'chat-dark');
-      await theme('Default Light Modern', 'vs', 'vscode-light');
+      await theme('Light Modern', 'vs', 'vscode-light');
       await browser!.shot(page, 'chat-light');
     });
 
