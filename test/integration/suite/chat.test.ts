@@ -7,6 +7,15 @@ function chatTabs(title: string): vscode.Tab[] {
   return vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputWebview && t.label === title);
 }
 
+/** The tab model reaches the extension host a moment after the panel is created: wait for it. */
+async function eventually(check: () => boolean, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 describe('chat panel', () => {
   before(async () => {
     const api = await vscode.extensions.getExtension<CodeCraftApi>(EXTENSION_ID)!.activate();
@@ -19,15 +28,14 @@ describe('chat panel', () => {
 
   it('opens one panel per project, titled with the project, and brings the open one to the front', async () => {
     await vscode.commands.executeCommand('codecraft.openChat', FILES_PROJECT.$id);
-    assert.equal(chatTabs(FILES_PROJECT.title).length, 1);
+    await eventually(() => chatTabs(FILES_PROJECT.title).length === 1);
     await vscode.commands.executeCommand('codecraft.openChat', TEST_PROJECTS[2]!.$id);
-    assert.equal(chatTabs(TEST_PROJECTS[2]!.title).length, 1);
-    assert.equal(chatTabs(FILES_PROJECT.title)[0]!.isActive, false);
+    await eventually(() => chatTabs(TEST_PROJECTS[2]!.title).length === 1 && !chatTabs(FILES_PROJECT.title)[0]!.isActive);
     // Again, the way the Projects view passes its row: the same panel comes to the front.
     await vscode.commands.executeCommand('codecraft.openChat', { id: FILES_PROJECT.$id, label: FILES_PROJECT.title });
-    const tabs = chatTabs(FILES_PROJECT.title);
-    assert.equal(tabs.length, 1);
-    assert.equal(tabs[0]!.isActive, true);
+    await eventually(() => chatTabs(FILES_PROJECT.title)[0]?.isActive === true);
+    assert.equal(chatTabs(FILES_PROJECT.title).length, 1);
+    assert.equal(chatTabs(TEST_PROJECTS[2]!.title).length, 1);
   });
 
   it('does not open a panel for a project that is not on this machine', async () => {
