@@ -4,10 +4,13 @@
  * views are painted from the local store, sync runs in the background.
  */
 import * as vscode from 'vscode';
-import { parseBatch, ProjectFileSchema, ProjectSchema, type ProjectFile } from './core/model';
+import { MessageSchema, parseBatch, ProjectFileSchema, ProjectSchema, type ProjectFile } from './core/model';
 import { systemClock } from './core/ports';
 import { LocalStore, type StoreIdentity } from './core/store';
 import { NodeBlobStore } from './infra/fs/blobStore';
+import { codecraftResponder } from './vscode/chat/ports';
+import { registerChat } from './vscode/chat/chatPanel';
+import { StoreChatSource } from './vscode/chat/storeChatSource';
 import { registerCommands } from './vscode/commands';
 import { ContextKeys } from './vscode/contextKeys';
 import { Commands, ContextKeys as Keys, UriScheme, Views } from './vscode/ids';
@@ -31,8 +34,8 @@ export interface CodeCraftApi {
   filesViewProject(): string | undefined;
   /** Counters of the local store (records quarantined, items dropped). */
   storeStats(): { quarantined: number; droppedItems: number };
-  /** Writes an identity, projects and (optionally) project files straight into the local store. */
-  prefillForTests(identity: StoreIdentity, projects: unknown[], files?: unknown[]): Promise<void>;
+  /** Writes an identity, projects and (optionally) project files and messages straight into the local store. */
+  prefillForTests(identity: StoreIdentity, projects: unknown[], files?: unknown[], messages?: unknown[]): Promise<void>;
 }
 
 export function activate(context: vscode.ExtensionContext): CodeCraftApi {
@@ -106,7 +109,12 @@ function wire(context: vscode.ExtensionContext, log: Log, activateStart: number)
     }),
   );
 
+  // Chat: read-only over the local store until sign-in and the outbox provide a ChatSource that sends.
+  const chat = registerChat({ extensionUri: context.extensionUri, source: new StoreChatSource(store), responder: codecraftResponder, log: log.for('chat') });
+  context.subscriptions.push(...chat.disposables);
+
   const ctx = {
+    chat,
     store,
     log,
     projectsLog: log.for('projects'),
@@ -168,20 +176,24 @@ function wire(context: vscode.ExtensionContext, log: Log, activateStart: number)
         return { id: r.id, label: String(item.label), description: typeof item.description === 'string' ? item.description : undefined };
       });
     },
-    async prefillForTests(identity, items, fileItems = []) {
+    async prefillForTests(identity, items, fileItems = [], messageItems = []) {
       // Test-only: another extension in the same host must not be able to overwrite the store.
       if (context.extensionMode !== vscode.ExtensionMode.Test && process.env.CODECRAFT_TEST_HOOKS !== '1') {
         throw new Error('prefillForTests is available only to the extension test suites');
       }
       const projectBatch = parseBatch(ProjectSchema, items);
       const fileBatch = parseBatch(ProjectFileSchema, fileItems);
-      const rejected = [...projectBatch.rejected, ...fileBatch.rejected];
+      const messageBatch = parseBatch(MessageSchema, messageItems);
+      const rejected = [...projectBatch.rejected, ...fileBatch.rejected, ...messageBatch.rejected];
       if (rejected.length) throw new Error(`prefillForTests: ${rejected.length} invalid documents: ${rejected[0]!.reason}`);
       await store.rememberIdentity(identity);
       await store.setProjects(projectBatch.valid, null);
       const byProject = new Map<string, ProjectFile[]>();
       for (const f of fileBatch.valid) byProject.set(f.projectId, [...(byProject.get(f.projectId) ?? []), f]);
       for (const [projectId, docs] of byProject) await store.setItems('files', projectId, docs, null);
+      for (const projectId of new Set(messageBatch.valid.map((m) => m.projectId))) {
+        await store.setItems('messages', projectId, messageBatch.valid.filter((m) => m.projectId === projectId), null);
+      }
       await store.flush();
     },
   };

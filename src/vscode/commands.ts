@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { sameIdentity, type LocalStore } from '../core/store';
 import type { Logger } from '../core/ports';
 import { Commands, type CommandId } from './ids';
+import type { ChatFeature } from './chat/chatPanel';
 import type { Log } from './log';
 import type { WorkspaceViewState } from './storage';
 import type { FilesViewModel } from './views/viewModels';
@@ -15,6 +16,7 @@ export interface CommandContext {
   projectsTree: ProjectsTreeProvider;
   files: FilesViewModel;
   viewState: WorkspaceViewState;
+  chat: Pick<ChatFeature, 'open'>;
 }
 
 type Handler = (ctx: CommandContext, ...args: unknown[]) => unknown;
@@ -24,6 +26,7 @@ const handlers: Record<CommandId, Handler> = {
   [Commands.showLog]: (ctx) => ctx.log.show(),
   [Commands.selectProject]: (ctx, projectId) => selectProject(ctx, projectId),
   [Commands.refreshFiles]: (ctx) => ctx.files.reload(),
+  [Commands.openChat]: (ctx, project) => ctx.chat.open(project),
 };
 
 /** Registers every contributed command; a failing handler is logged and shown once, never thrown at VS Code. */

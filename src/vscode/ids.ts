@@ -15,12 +15,18 @@ export const Views = {
   files: 'codecraft.files',
 } as const;
 
+/** Webview panel types; each has an `onWebviewPanel:` activation event so its panels come back after a reload. */
+export const WebviewPanels = {
+  chat: 'codecraft.chat',
+} as const;
+
 /** Every contributed command, with its palette title (category "CodeCraft"). */
 export const Commands = {
   syncNow: 'codecraft.syncNow',
   showLog: 'codecraft.showLog',
   selectProject: 'codecraft.selectProject',
   refreshFiles: 'codecraft.refreshFiles',
+  openChat: 'codecraft.openChat',
 } as const;
 export type CommandId = (typeof Commands)[keyof typeof Commands];
 
@@ -29,6 +35,7 @@ export const CommandTitles: Record<CommandId, string> = {
   [Commands.showLog]: 'Show Log',
   [Commands.selectProject]: 'Show Project Files',
   [Commands.refreshFiles]: 'Reload Files',
+  [Commands.openChat]: 'Open Chat',
 };
 
 /** Commands that make no sense from the palette (they need a tree item). */

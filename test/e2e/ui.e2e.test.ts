@@ -9,18 +9,43 @@
  * the same browser profile shows what a user would see.
  */
 import * as assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Frame, Page } from 'playwright-core';
 import { startBlackHole, type BlackHole } from '../harness/blackHole';
 import { launchBrowser, type Browser } from '../harness/browser';
 import { startCodeServer, type CodeServer } from '../harness/codeServer';
 import { runExtensionTestsPhase, waitForPersistedGlobalState } from '../harness/extHostRunner';
 import { removeOnExit } from '../harness/processes';
-import { EXTENSION_ID, INTEGRATION_OUT, VSIX, artifactsDir, missingPrerequisite } from '../harness/paths';
+import { EXTENSION_ID, INTEGRATION_OUT, ROOT, VSIX, artifactsDir, missingPrerequisite } from '../harness/paths';
 import * as wb from '../harness/workbench';
-import { FILES_PROJECT, TEST_PROJECTS, TEST_PROJECT_TITLES, TestEnv } from '../integration/fixtures';
+import { FILES_PROJECT, TEST_MESSAGES, TEST_PROJECTS, TEST_PROJECT_TITLES, TestEnv } from '../integration/fixtures';
+import { hit } from '../webview/xssCorpus';
+
+/** The chat panel's webview document: the innermost frame whose page has the chat in it. */
+async function chatFrame(page: Page, timeout = 60_000): Promise<Frame> {
+  const end = Date.now() + timeout;
+  for (;;) {
+    for (const frame of page.frames()) {
+      if (await frame.evaluate("!!document.querySelector('#app .chat [role=feed]')").catch(() => false)) return frame;
+    }
+    if (Date.now() > end) throw new Error('the chat webview did not appear');
+    await page.waitForEvent('framenavigated', { timeout: 1000 }).catch(() => undefined);
+  }
+}
+
+/** Scrolls the feed from the bottom to the top so every message's markdown is rendered, then waits for two frames. */
+async function renderEveryMessage(frame: Frame): Promise<void> {
+  await frame.evaluate(`(async () => {
+    const f = document.querySelector('.feed-scroller');
+    const frames = () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    for (let y = f.scrollHeight; y > -f.clientHeight; y -= f.clientHeight) { f.scrollTop = y; await frames(); }
+    f.scrollTop = f.scrollHeight;
+    await frames();
+  })()`);
+  await frame.waitForFunction("document.querySelectorAll('.deferred').length === 0");
+}
 
 const PREFILL = join(INTEGRATION_OUT, 'prefill.js');
 
@@ -137,5 +162,113 @@ describe('CodeCraft in the VS Code workbench (code-server + Chromium)', function
     await toast.waitFor({ timeout: 30_000 });
     await wb.animationsDone(toast);
     await browser!.shot(page, 'sync-now');
+  });
+  describe('chat panel', () => {
+    let chat: Frame;
+    const shots = () => artifactsDir('e2e');
+
+    it('opens a project\'s chat from the palette, with a project picker, titled with the project', async () => {
+      const widget = page.locator('.quick-input-widget');
+      await wb.paletteRows(page, 'CodeCraft: Open Chat');
+      await widget.locator('.monaco-list-row.focused', { hasText: 'CodeCraft: Open Chat' }).waitFor({ timeout: 20_000 });
+      await page.keyboard.press('Enter');
+      // The same widget now offers the projects.
+      await widget.locator('.monaco-list-row', { hasText: TEST_PROJECTS[1]!.title }).first().waitFor({ timeout: 20_000 });
+      await page.keyboard.type(FILES_PROJECT.title);
+      await widget.locator('.monaco-list-row.focused', { hasText: FILES_PROJECT.title }).waitFor({ timeout: 20_000 });
+      await page.keyboard.press('Enter');
+      await page.locator('.tabs-container .tab', { hasText: FILES_PROJECT.title }).first().waitFor({ timeout: 30_000 });
+      chat = await chatFrame(page);
+      await chat.locator('article').nth(TEST_MESSAGES.length - 1).waitFor({ timeout: 30_000 });
+    });
+
+    it('shows the stored conversation: every message, user and assistant apart, code with its actions', async () => {
+      assert.equal(await chat.locator('article').count(), TEST_MESSAGES.length);
+      assert.equal(await chat.locator('h1').innerText(), FILES_PROJECT.title);
+      const last = chat.locator('article').last();
+      assert.match(await last.innerText(), /unit toggle/);
+      assert.equal(await last.getAttribute('class'), 'msg msg-assistant');
+      assert.equal(await chat.locator('article').nth(TEST_MESSAGES.length - 2).getAttribute('class'), 'msg msg-user');
+      const block = chat.locator('article').nth(TEST_MESSAGES.length - 3).locator('.code-block');
+      assert.equal(await block.locator('code').getAttribute('class'), 'language-tsx');
+      // The block follows "…lives in `src/App.tsx`:" and that file exists: Open File appears.
+      await block.locator('button', { hasText: 'Open File' }).waitFor({ timeout: 20_000 });
+      assert.deepEqual(await block.locator('button:visible').allInnerTexts(), ['Copy', 'Insert at Cursor', 'Open File']);
+      // Signed out: the composer says so and cannot send.
+      assert.equal(await chat.locator('textarea').isDisabled(), true);
+      assert.match(await chat.locator('.composer-note').innerText(), /Sign in to CodeCraft/);
+    });
+
+    it('runs none of the XSS corpus inside the real webview, while a script with the page\'s nonce does run', async () => {
+      await renderEveryMessage(chat);
+      assert.equal(await chat.evaluate('typeof window.__xss'), 'undefined', `payloads ran: ${await chat.evaluate('JSON.stringify(window.__xss)')}`);
+      assert.ok((await chat.locator('.code-block').count()) >= 8, 'the corpus code blocks are rendered');
+      // Positive control in the same frame: the nonce of the panel's own script lets a script run.
+      await chat.evaluate(`(() => {
+        const s = document.createElement('script');
+        s.nonce = document.querySelector('script[nonce]').nonce;
+        s.textContent = ${JSON.stringify(hit('control'))};
+        document.body.append(s);
+      })()`);
+      assert.deepEqual(await chat.evaluate('window.__xss'), ['control']);
+    });
+
+    it('opens the file a code block names from Open File', async () => {
+      const block = chat.locator('article').nth(TEST_MESSAGES.length - 3).locator('.code-block');
+      await block.locator('button', { hasText: 'Open File' }).click();
+      await page.locator('.tabs-container .tab', { hasText: 'App.tsx' }).first().waitFor({ timeout: 30_000 });
+      await page.locator('.monaco-editor .view-lines', { hasText: 'useState' }).first().waitFor({ timeout: 30_000 });
+    });
+
+    /** Switches the colour theme with "Preferences: Color Theme" and shows the chat at its newest message. */
+    async function theme(name: string, workbenchClass: string, bodyClass: string): Promise<void> {
+      const widget = page.locator('.quick-input-widget');
+      // Keys typed while the webview has focus would go to the webview: focus an editor tab first.
+      await page.locator('.tabs-container .tab', { hasText: 'App.tsx' }).first().click();
+      await wb.paletteRows(page, 'Preferences: Color Theme');
+      // "Browse Color Themes in Marketplace" matches too, and comes first.
+      await widget.locator('.monaco-list-row').filter({ hasText: 'Preferences: Color Theme' }).filter({ hasNotText: 'Marketplace' }).first().click();
+      await widget.locator('.monaco-list-row', { hasText: 'Modern' }).first().waitFor({ timeout: 20_000 });
+      await page.keyboard.type(name);
+      const row = widget.locator('.monaco-list-row').filter({ hasText: new RegExp(`^\\s*${wb.escapeRegExp(name)}`) }).first();
+      await row.waitFor({ timeout: 20_000 });
+      await row.click();
+      await widget.waitFor({ state: 'hidden', timeout: 20_000 });
+      await page.locator(`.monaco-workbench.${workbenchClass}`).waitFor({ timeout: 30_000 });
+      await page.locator('.tabs-container .tab', { hasText: FILES_PROJECT.title }).first().click();
+      chat = await chatFrame(page);
+      await chat.waitForFunction(`document.body.classList.contains('${bodyClass}')`);
+      await chat.locator('article').nth(TEST_MESSAGES.length - 1).waitFor({ timeout: 30_000 });
+      await chat.locator('.feed-scroller').evaluate('(f) => { f.scrollTop = f.scrollHeight; }');
+    }
+
+    it('follows the dark and the light theme (screenshots)', async () => {
+      // Sync Now's toast goes by itself; the screenshots are better without it.
+      await page.locator('.notifications-toasts .notification-toast').first().waitFor({ state: 'detached', timeout: 30_000 }).catch(() => undefined);
+      await theme('Dark Modern', 'vs-dark', 'vscode-dark');
+      await browser!.shot(page, 'chat-dark');
+      await theme('Light Modern', 'vs', 'vscode-light');
+      await browser!.shot(page, 'chat-light');
+    });
+
+    it('comes back after a window reload (the serializer restores the panel)', async () => {
+      await page.reload();
+      await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
+      await page.locator('.statusbar').waitFor({ timeout: 90_000 });
+      const tab = page.locator('.tabs-container .tab', { hasText: FILES_PROJECT.title }).first();
+      await tab.waitFor({ timeout: 60_000 });
+      await tab.click();
+      chat = await chatFrame(page);
+      await chat.locator('article').nth(TEST_MESSAGES.length - 1).waitFor({ timeout: 60_000 });
+      assert.equal(await chat.locator('article').count(), TEST_MESSAGES.length);
+      assert.equal(await chat.locator('h1').innerText(), FILES_PROJECT.title);
+      await browser!.shot(page, 'chat-restored');
+      if (process.env.CODECRAFT_UPDATE_SCREENSHOTS === '1') {
+        for (const name of ['chat-dark', 'chat-light']) {
+          const shot = readdirSync(shots()).find((f) => f.endsWith(`-${name}.png`));
+          if (shot) copyFileSync(join(shots(), shot), join(ROOT, 'media', 'screenshots', `${name}.png`));
+        }
+      }
+    });
   });
 });

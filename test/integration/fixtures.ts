@@ -1,3 +1,5 @@
+import { assistantCorpus } from '../webview/xssCorpus';
+
 /**
  * The data the integration and UI suites pre-fill into the extension's local store, and the
  * environment contract between the runners (test/harness) and the code that runs inside the
@@ -93,6 +95,41 @@ export const TEST_FILES = [
   fileDoc(7, 'docs/a%2Fb.txt', 'file', 'not a slash\n', null),
 ];
 
+const messageDoc = (i: number, id: string, role: 'user' | 'assistant', content: string) => ({
+  $id: id,
+  $collectionId: 'messages',
+  $databaseId: 'codecraft',
+  $createdAt: at(20 + Math.min(i, 39)),
+  $updatedAt: at(20 + Math.min(i, 39)),
+  $permissions: [],
+  projectId: FILES_PROJECT.$id,
+  userId: TEST_USER_ID,
+  role,
+  content,
+  sequence: i,
+});
+
+/** The readable end of the first project's conversation (what the screenshots show). */
+export const TEST_CONVERSATION: { role: 'user' | 'assistant'; content: string }[] = [
+  { role: 'user', content: 'Build me a weather dashboard in React: pick a city and see its forecast.' },
+  {
+    role: 'assistant',
+    content:
+      'I set up the dashboard. The city picker lives in `src/App.tsx`:\n\n```tsx\n' + APP_TSX + '```\n\nThe forecast itself is in `src/components/Forecast.tsx`; see the [React docs](https://react.dev/learn) for how state flows down.',
+  },
+  { role: 'user', content: 'Great. Can you show the temperature in both °C and °F?' },
+  {
+    role: 'assistant',
+    content: 'Sure. I will add a **unit toggle** next to the city picker:\n\n1. keep the unit in state (`"C"` or `"F"`)\n2. convert with `f = c * 9 / 5 + 32`\n3. remember the choice in `localStorage`\n\nSay *go* and I will write it.',
+  },
+];
+
+/** The first project's conversation: the XSS corpus first (older), then TEST_CONVERSATION (newest). */
+export const TEST_MESSAGES = [
+  ...assistantCorpus().map((m, i) => messageDoc(i + 1, m.id, 'assistant', m.content)),
+  ...TEST_CONVERSATION.map((m, i) => messageDoc(assistantCorpus().length + i + 1, `itest-msg-${i + 1}`, m.role, m.content)),
+];
+
 /** The extension's exported API (what activate() returns). */
 export interface CodeCraftApi {
   readonly timings: { activateStart: number; projectsPainted?: number; projectsPaintedCount?: number };
@@ -100,5 +137,5 @@ export interface CodeCraftApi {
   filesViewProject(): string | undefined;
   storeStats(): { quarantined: number; droppedItems: number };
   projectItems(): Promise<{ id: string; label: string; description?: string }[]>;
-  prefillForTests(identity: { endpoint: string; project: string; database: string; userId: string }, projects: unknown[], files?: unknown[]): Promise<void>;
+  prefillForTests(identity: { endpoint: string; project: string; database: string; userId: string }, projects: unknown[], files?: unknown[], messages?: unknown[]): Promise<void>;
 }

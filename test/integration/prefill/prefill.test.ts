@@ -3,16 +3,16 @@ import * as vscode from 'vscode';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { namespaceFor, safeFileName } from '../../../src/core/store';
-import { CORRUPT_PROJECT, EXTENSION_ID, FILES_PROJECT, TEST_FILES, TEST_PROJECTS, TestEnv, testIdentity, type CodeCraftApi } from '../fixtures';
+import { CORRUPT_PROJECT, EXTENSION_ID, FILES_PROJECT, TEST_FILES, TEST_MESSAGES, TEST_PROJECTS, TestEnv, testIdentity, type CodeCraftApi } from '../fixtures';
 
 describe('phase 1: pre-fill the local store', () => {
-  it("writes an identity, three projects and one project's files through the extension API", async () => {
+  it("writes an identity, three projects and one project's files and messages through the extension API", async () => {
     const endpoint = process.env[TestEnv.endpoint];
     assert.ok(endpoint, `${TestEnv.endpoint} is not set by the runner`);
     const ext = vscode.extensions.getExtension<CodeCraftApi>(EXTENSION_ID);
     assert.ok(ext, `${EXTENSION_ID} is not installed in this extension host`);
     const api = await ext.activate();
-    await api.prefillForTests(testIdentity(endpoint), TEST_PROJECTS, TEST_FILES);
+    await api.prefillForTests(testIdentity(endpoint), TEST_PROJECTS, TEST_FILES, TEST_MESSAGES);
     // the store answers from what was just written (the reload in phase 2 proves persistence)
     const labels = (await api.projectItems()).map((i) => i.label).sort();
     assert.deepEqual(labels, TEST_PROJECTS.map((p) => p.title).sort());
