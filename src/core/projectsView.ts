@@ -12,6 +12,8 @@ export interface ProjectRow {
   description: string;
   /** Plain markdown-ish text: title, framework, status, slug, last activity, description. */
   tooltip: string;
+  /** The project's slug (Copy Slug). */
+  slug: string;
   /** 'project' or 'project.archived' etc., for `viewItem` menus. */
   contextValue: string;
   /** Epoch ms of the last activity, or -Infinity when unknown. */
@@ -42,20 +44,26 @@ export function projectRows(projects: readonly Project[], now: number): ProjectR
     const last = lastActivityOf(p);
     const when = relativeTime(last, now);
     const title = p.title.trim() || p.slug || p.$id;
-    const lines = [
-      `**${escapeMarkdown(title)}**`,
-      '',
+    const created = timeOf(p.$createdAt ?? p.createdAt);
+    const updated = timeOf(p.$updatedAt ?? p.updatedAt);
+    const date = (ms: number) => (Number.isFinite(ms) ? `${relativeTime(ms, now)} (${new Date(ms).toISOString().replace('T', ' ').slice(0, 16)} UTC)` : 'unknown');
+    // Markdown: a line ending in two spaces is a line break, not a joined paragraph.
+    const details = [
       `Framework: ${escapeMarkdown(p.framework)}`,
       `Status: ${escapeMarkdown(p.status)}`,
       `Slug: ${escapeMarkdown(p.slug)}`,
-      `Last activity: ${Number.isFinite(last) ? `${when} (${new Date(last).toISOString()})` : 'unknown'}`,
+      `Last activity: ${escapeMarkdown(date(last))}`,
+      `Updated: ${escapeMarkdown(date(updated))}`,
+      `Created: ${escapeMarkdown(date(created))}`,
     ];
-    if (p.description) lines.push('', escapeMarkdown(p.description));
+    const blocks = [`**${escapeMarkdown(title)}**`, details.join('  \n')];
+    if (p.description) blocks.push(escapeMarkdown(p.description));
     return {
       id: p.$id,
       label: title,
       description: `${p.framework} · ${when}`,
-      tooltip: lines.join('\n'),
+      slug: p.slug,
+      tooltip: blocks.join('\n\n'),
       contextValue: p.status === 'active' ? 'project' : `project.${p.status.replace(/[^A-Za-z0-9_-]/g, '_')}`,
       lastActivity: last,
     };
