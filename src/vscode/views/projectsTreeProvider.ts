@@ -7,22 +7,24 @@ export interface ProjectRowLike {
   label: string;
   description: string;
   tooltip: string;
+  slug: string;
 }
 
 export interface ProjectsSource {
   rows(): readonly ProjectRowLike[];
-  readonly onDidChange: vscode.Event<void>;
+  /** The rows that changed in place, or undefined when the list itself changed. */
+  readonly onDidChange: vscode.Event<readonly ProjectRowLike[] | undefined>;
 }
 
 /** Converts project rows into tree items; nothing else. */
 export class ProjectsTreeProvider implements vscode.TreeDataProvider<ProjectRowLike>, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<ProjectRowLike | undefined | void>();
+  private readonly changed = new vscode.EventEmitter<ProjectRowLike | ProjectRowLike[] | undefined | void>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly subscriptions: vscode.Disposable[] = [this.changed];
   private selectedId: string | undefined;
 
   constructor(private readonly source: ProjectsSource) {
-    this.subscriptions.push(source.onDidChange(() => this.changed.fire()));
+    this.subscriptions.push(source.onDidChange((rows) => this.changed.fire(rows ? [...rows] : undefined)));
   }
 
   /** Marks the project whose files are shown; only the two affected rows repaint. */
@@ -32,8 +34,8 @@ export class ProjectsTreeProvider implements vscode.TreeDataProvider<ProjectRowL
     const before = rows.find((r) => r.id === this.selectedId);
     this.selectedId = id;
     const after = rows.find((r) => r.id === id);
-    if (before) this.changed.fire(before);
-    if (after) this.changed.fire(after);
+    const rowsChanged = [before, after].filter((r): r is ProjectRowLike => r !== undefined);
+    if (rowsChanged.length) this.changed.fire(rowsChanged);
   }
 
   getTreeItem(row: ProjectRowLike): vscode.TreeItem {
