@@ -176,12 +176,19 @@ describe('CodeCraft in the VS Code workbench (code-server + Chromium)', function
   });
 
   it("signs out from the Accounts menu and shows the signed-out welcome again", async () => {
-    await page.locator('.activitybar a.action-label[aria-label^="Accounts"]').first().click();
-    await page.locator('.monaco-menu .action-label', { hasText: DEMO.email }).first().hover();
-    await page.locator('.monaco-menu .action-label', { hasText: /^Sign Out$/ }).first().click();
     // VS Code asks first; then CodeCraft signs out and offers to remove the local data.
     const dialog = page.locator('.monaco-dialog-box');
-    await dialog.waitFor({ timeout: 30_000 });
+    for (let attempt = 1; ; attempt++) {
+      await page.locator('.activitybar a.action-label[aria-label^="Accounts"]').first().click();
+      await page.locator('.monaco-menu .action-label', { hasText: DEMO.email }).first().hover();
+      const signOut = page.locator('.monaco-menu .action-label', { hasText: /^Sign Out$/ }).first();
+      await signOut.waitFor({ timeout: 10_000 });
+      await signOut.click();
+      // A click while the submenu is still opening can be lost; try the menu again then.
+      if (await dialog.waitFor({ timeout: 5_000 }).then(() => true, () => false)) break;
+      if (attempt === 3) assert.fail('the Accounts menu did not open the sign-out dialog');
+      await page.keyboard.press('Escape');
+    }
     await browser!.shot(page, 'accounts-sign-out');
     await dialog.getByRole('button', { name: 'Sign Out' }).click();
     const offer = wb.notification(page, /Remove this account's projects and files/).first();
