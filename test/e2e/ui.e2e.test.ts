@@ -4,7 +4,8 @@
  * Sign In through the quick inputs, the demo projects, a project's files, a file, Sync Now, the
  * Accounts menu, Sign Out. Run with `npm run test:e2e` (which packages the .vsix first). A
  * screenshot per step goes to .artifacts/e2e/; the sign-in and the open file also go to
- * media/screenshots/ for the README.
+ * media/screenshots/ for the README when they are missing there or CODECRAFT_README_SHOTS=1
+ * (so an ordinary run leaves the working tree as it was).
  */
 import * as assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,6 +25,12 @@ const PRODUCTION_CHECK = join(INTEGRATION_OUT, 'production.js');
 const README_SHOTS = join(ROOT, 'media', 'screenshots');
 const PROJECTS = '.sidebar .pane:has(h3.title:text-is("Projects"))';
 const FILES = '.sidebar .pane:has(h3.title:text-is("Files"))';
+
+/** Keeps a step's screenshot for the README (see above). */
+function forReadme(shot: string, name: string): void {
+  const target = join(README_SHOTS, name);
+  if (process.env.CODECRAFT_README_SHOTS === '1' || !existsSync(target)) copyFileSync(shot, target);
+}
 
 describe('CodeCraft in the VS Code workbench (code-server + Chromium)', function () {
   let backend: Backend | undefined;
@@ -121,7 +128,7 @@ describe('CodeCraft in the VS Code workbench (code-server + Chromium)', function
     await answer(undefined);
     await expectStep(3, /E-mail address/);
     await quickInput().locator('input.input').fill(DEMO.email);
-    copyFileSync(await browser!.shot(page, 'sign-in-email'), join(README_SHOTS, 'sign-in.png'));
+    forReadme(await browser!.shot(page, 'sign-in-email'), 'sign-in.png');
     await answer(undefined);
     await expectStep(4, /Password/);
     assert.equal(await quickInput().locator('input.input').getAttribute('type'), 'password');
@@ -163,7 +170,7 @@ describe('CodeCraft in the VS Code workbench (code-server + Chromium)', function
     await wb.activeTab(page).filter({ hasText: 'App.tsx' }).waitFor({ timeout: 30_000 });
     await page.locator('.editor-group-container.active .monaco-editor .view-lines', { hasText: 'SearchBar' }).waitFor({ timeout: 30_000 });
     assert.match(await wb.activeEditorText(page), /export default function App/);
-    copyFileSync(await browser!.shot(page, 'file-open'), join(README_SHOTS, 'files-and-editor.png'));
+    forReadme(await browser!.shot(page, 'file-open'), 'files-and-editor.png');
   });
 
   it('runs "CodeCraft: Sync Now" from the palette and says what changed; the status bar says synced', async () => {
