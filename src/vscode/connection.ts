@@ -57,7 +57,6 @@ export class Connection implements Disposable {
   private readonly reachabilityEmitter = new Emitter<Reachability>();
   private _reachability: Reachability = 'unknown';
   private started = false;
-  private readonly session: string;
 
   /** Fires when the server becomes reachable or unreachable. */
   readonly onDidChangeReachability: Event<Reachability> = this.reachabilityEmitter.event;
@@ -68,7 +67,6 @@ export class Connection implements Disposable {
     this.project = options.project;
     this.collections = { ...options.collections };
     this.account = { ...options.account };
-    this.session = options.session;
     this.identity = { endpoint: this.endpoint, project: this.project, database: options.databaseId, userId: options.account.userId };
     this.rest = new RestClient({ endpoint: this.endpoint, project: this.project, session: options.session, timeoutMs: options.timeoutMs, logger });
     this.remote = new AppwriteRemoteApi(this.rest, { databaseId: options.databaseId, collections: this.collections }, logger);
@@ -99,11 +97,6 @@ export class Connection implements Disposable {
 
   get disposed(): boolean {
     return this.aborter.signal.aborted;
-  }
-
-  /** Whether `secret` is this connection's session (another window may have stored a new one). */
-  holdsSession(secret: string): boolean {
-    return secret === this.session;
   }
 
   /** Opens the realtime feed (idempotent). Called once everyone has subscribed, so no event is missed. */

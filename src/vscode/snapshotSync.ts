@@ -109,9 +109,10 @@ export class SnapshotSync implements SyncService {
     this.debounce?.dispose();
     this.timer?.dispose();
     this.debounce = this.timer = undefined;
-    if (!connection || !sameIdentity(connection.identity, this.trackedFor)) {
+    // Another account: its own projects to follow. (Signed out and back in: the same ones.)
+    if (connection && !sameIdentity(connection.identity, this.trackedFor)) {
       this.tracked.clear();
-      this.trackedFor = connection?.identity;
+      this.trackedFor = connection.identity;
     }
     this.connection = connection;
     if (!connection) {

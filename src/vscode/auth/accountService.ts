@@ -3,7 +3,7 @@
  * SecretStorage only (keyed by endpoint + project), the identity is
  * remembered in the local store (so activation shows that account's data
  * without the network), and the current Connection is replaced at every
- * change. No prompts here (see signInFlow.ts and the commands) and no
+ * change. No prompts here (see signInSteps.ts and authCommands.ts) and no
  * `vscode` import: the unit tests run this against the local backend.
  *
  * Only proof ends a session: a 401 with Appwrite's own error body (see

@@ -43,10 +43,6 @@ export class ProjectsViewModel implements ProjectsSource, vscode.Disposable {
     return this.cache;
   }
 
-  row(id: string): ProjectRow | undefined {
-    return this.byId.get(id);
-  }
-
   /** Relative times age: rebuild descriptions without touching the store. */
   refreshTimes(): void {
     this.update(this.cache?.map((r) => r.id));
@@ -141,10 +137,6 @@ export class FilesViewModel implements FilesSource, vscode.Disposable {
     if (!this.tree || node.projectId !== this.selected) return undefined;
     const up = parentPath(node.path);
     return up === '' ? undefined : this.tree.node(up);
-  }
-
-  get fileTree(): FileTree | undefined {
-    return this.tree;
   }
 
   /** Resolves once the selected project's files are loaded (at once when they are). */
