@@ -37,7 +37,8 @@ describe('phase 4: after a reload', function () {
     const doc = await vscode.workspace.openTextDocument(fileUri(DEMO.recipeBox.id, DEMO.recipeBox.file));
     await vscode.window.showTextDocument(doc);
     assert.match(doc.getText(), /RecipeCard/);
-    await eventually(() => t.filesSelection(), (s) => s.length === 1 && s[0] === DEMO.recipeBox.file, 10_000, 'the file selected in the Files view');
+    // Generous: opening a .tsx file starts the TypeScript server, which can keep this extension host busy for seconds.
+    await eventually(() => t.filesSelection(), (s) => s.length === 1 && s[0] === DEMO.recipeBox.file, 40_000, 'the file selected in the Files view');
   });
 
   it('Copy Slug and Copy Path put the slug and the path on the clipboard', async () => {
