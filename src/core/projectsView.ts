@@ -1,6 +1,7 @@
 /**
  * Projects → rows for the Projects view: pure, so the tree provider only
- * converts rows to TreeItems.
+ * converts rows to TreeItems. Rows are built on the activation path, so the
+ * tooltip (dates formatted three ways) is made only when one is shown.
  */
 import { timeOf, type Project } from './model';
 import { relativeTime } from './relativeTime';
@@ -10,8 +11,8 @@ export interface ProjectRow {
   label: string;
   /** `${framework} · ${relative time of last activity}` */
   description: string;
-  /** Plain markdown-ish text: title, framework, status, slug, last activity, description. */
-  tooltip: string;
+  /** The project the row shows (for its tooltip, made on hover: see projectTooltip). */
+  project: Project;
   /** The project's slug (Copy Slug). */
   slug: string;
   /** 'project' or 'project.archived' etc., for `viewItem` menus. */
@@ -32,6 +33,10 @@ function escapeMarkdown(text: string): string {
   return text.replace(/([\\`*_{}[\]()#+\-.!|<>])/g, '\\$1');
 }
 
+function titleOf(p: Project): string {
+  return p.title.trim() || p.slug || p.$id;
+}
+
 /** Rows sorted newest first by lastMessageAt, then $updatedAt, then $id. */
 export function projectRows(projects: readonly Project[], now: number): ProjectRow[] {
   const keyed = projects.map((p) => ({ p, m: timeOf(p.lastMessageAt), u: timeOf(p.$updatedAt) }));
@@ -43,29 +48,31 @@ export function projectRows(projects: readonly Project[], now: number): ProjectR
   return keyed.map(({ p }) => {
     const last = lastActivityOf(p);
     const when = relativeTime(last, now);
-    const title = p.title.trim() || p.slug || p.$id;
-    const created = timeOf(p.$createdAt ?? p.createdAt);
-    const updated = timeOf(p.$updatedAt ?? p.updatedAt);
-    const date = (ms: number) => (Number.isFinite(ms) ? `${relativeTime(ms, now)} (${new Date(ms).toISOString().replace('T', ' ').slice(0, 16)} UTC)` : 'unknown');
-    // Markdown: a line ending in two spaces is a line break, not a joined paragraph.
-    const details = [
-      `Framework: ${escapeMarkdown(p.framework)}`,
-      `Status: ${escapeMarkdown(p.status)}`,
-      `Slug: ${escapeMarkdown(p.slug)}`,
-      `Last activity: ${escapeMarkdown(date(last))}`,
-      `Updated: ${escapeMarkdown(date(updated))}`,
-      `Created: ${escapeMarkdown(date(created))}`,
-    ];
-    const blocks = [`**${escapeMarkdown(title)}**`, details.join('  \n')];
-    if (p.description) blocks.push(escapeMarkdown(p.description));
     return {
       id: p.$id,
-      label: title,
+      label: titleOf(p),
       description: `${p.framework} · ${when}`,
       slug: p.slug,
-      tooltip: blocks.join('\n\n'),
+      project: p,
       contextValue: p.status === 'active' ? 'project' : `project.${p.status.replace(/[^A-Za-z0-9_-]/g, '_')}`,
       lastActivity: last,
     };
   });
+}
+
+/** Markdown for a project's tooltip: title, framework, status, slug, last activity, updated, created, description. */
+export function projectTooltip(p: Project, now: number): string {
+  const date = (ms: number) => (Number.isFinite(ms) ? `${relativeTime(ms, now)} (${new Date(ms).toISOString().replace('T', ' ').slice(0, 16)} UTC)` : 'unknown');
+  // Markdown: a line ending in two spaces is a line break, not a joined paragraph.
+  const details = [
+    `Framework: ${escapeMarkdown(p.framework)}`,
+    `Status: ${escapeMarkdown(p.status)}`,
+    `Slug: ${escapeMarkdown(p.slug)}`,
+    `Last activity: ${escapeMarkdown(date(lastActivityOf(p)))}`,
+    `Updated: ${escapeMarkdown(date(timeOf(p.$updatedAt ?? p.updatedAt)))}`,
+    `Created: ${escapeMarkdown(date(timeOf(p.$createdAt ?? p.createdAt)))}`,
+  ];
+  const blocks = [`**${escapeMarkdown(titleOf(p))}**`, details.join('  \n')];
+  if (p.description) blocks.push(escapeMarkdown(p.description));
+  return blocks.join('\n\n');
 }

@@ -1,4 +1,6 @@
 import * as vscode from 'vscode';
+import type { Project } from '../../core/model';
+import { projectTooltip } from '../../core/projectsView';
 import { Commands } from '../ids';
 
 /** What the Projects view shows for one project (built by the core's projectsView). */
@@ -6,8 +8,9 @@ export interface ProjectRowLike {
   id: string;
   label: string;
   description: string;
-  tooltip: string;
   slug: string;
+  /** Its tooltip is made when it is shown (resolveTreeItem), not when the rows are built. */
+  project: Project;
 }
 
 export interface ProjectsSource {
@@ -42,15 +45,19 @@ export class ProjectsTreeProvider implements vscode.TreeDataProvider<ProjectRowL
     const item = new vscode.TreeItem(row.label, vscode.TreeItemCollapsibleState.None);
     item.id = `project:${row.id}`;
     item.description = row.description;
-    const tooltip = new vscode.MarkdownString(row.tooltip);
-    tooltip.supportHtml = false;
-    tooltip.isTrusted = false;
-    item.tooltip = tooltip;
     const selected = row.id === this.selectedId;
     item.iconPath = new vscode.ThemeIcon(selected ? 'folder-opened' : 'project');
     item.contextValue = selected ? 'project.selected' : 'project';
     item.accessibilityInformation = { label: `${row.label}, ${row.description}` };
     item.command = { command: Commands.selectProject, title: 'Show Project Files', arguments: [row.id] };
+    return item;
+  }
+
+  resolveTreeItem(item: vscode.TreeItem, row: ProjectRowLike): vscode.TreeItem {
+    const tooltip = new vscode.MarkdownString(projectTooltip(row.project, Date.now()));
+    tooltip.supportHtml = false;
+    tooltip.isTrusted = false;
+    item.tooltip = tooltip;
     return item;
   }
 
