@@ -48,7 +48,7 @@ export interface TestingApi {
   /** Answers notifications whose text contains `match` with `pick`; others are dismissed at once. */
   answerDialogs(answers: { match: string; pick: string | null }[]): void;
   dialogsShown(): { level: string; message: string; items: string[] }[];
-  account(): { state: string; email?: string; endpoint?: string; reachability?: string; realtime?: string };
+  account(): { state: string; email?: string; endpoint?: string; database?: string; reachability?: string; realtime?: string };
   /** Whether SecretStorage holds a session for this endpoint + project (the secret itself is never returned). */
   hasStoredSession(endpoint: string, project: string): Promise<boolean>;
   statusBar(): { text: string; tooltip: string; action: string } | undefined;
@@ -219,6 +219,7 @@ function testingApi(ctx: CodeCraftContext, context: vscode.ExtensionContext, vie
         state: state.kind,
         email: ctx.account.account?.email,
         endpoint: connection?.endpoint ?? (state.kind === 'restoring' ? state.endpoint : undefined),
+        database: connection?.identity.database,
         reachability: connection?.reachability,
         realtime: connection?.realtime.state,
       };

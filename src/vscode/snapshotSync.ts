@@ -205,6 +205,8 @@ export class SnapshotSync implements SyncService {
         this.stillShown(connection);
         const counts = countChanges(before, files.items);
         summary.files = { added: summary.files.added + counts.added, updated: summary.files.updated + counts.updated, removed: summary.files.removed + counts.removed };
+        // Nothing new: no write (and no repaint of the project's tree).
+        if (counts.added + counts.updated + counts.removed === 0 && before.length > 0) continue;
         await this.o.store.apply('files', projectId, { upsert: files.items, replace: true, checkpoint: files.checkpoint, synced: true });
       }
       connection.reportReachable(true);

@@ -81,6 +81,12 @@ describe('snapshot sync (until the sync engine) against the local backend', func
     sync.track(RECIPE_BOX);
     await until(() => (store.files(RECIPE_BOX)?.length ?? 0) > 0, 5000, 'files of the tracked project');
     await until(() => sync.status.state === 'synced', 5000, 'round done');
+    // A round that finds nothing new does not rewrite the files (which would repaint the tree).
+    const writes: string[] = [];
+    const sub = store.onDidChange((c) => c.kind === 'files' && writes.push(c.reason));
+    assert.deepEqual((await sync.syncNow()).files, { added: 0, updated: 0, removed: 0 });
+    sub.dispose();
+    assert.deepEqual(writes, []);
     backend.documents.create(KEY, backend.databaseId, 'project_files', 'snap-new-file', { projectId: RECIPE_BOX, path: 'src/new.ts', type: 'file', content: 'export {};' }, ['read("user:demo")']);
     backend.documents.create(KEY, backend.databaseId, 'projects', 'snap-new-project', { userId: 'demo', title: 'Elsewhere', slug: 'elsewhere', framework: 'vue', status: 'active' }, ['read("user:demo")']);
     const summary = await sync.syncNow();

@@ -73,12 +73,21 @@ export function registerViews(ctx: CodeCraftContext): { disposables: vscode.Disp
     const path = normalizePath(uri.path.replace(/^\/+/, ''));
     if (!projectId || !path.ok || !store.project(projectId)) return;
     if (files.projectId() !== projectId) await vscode.commands.executeCommand(Commands.selectProject, projectId);
-    await files.whenLoaded();
-    const node = files.node(path.path);
-    if (node && files.projectId() === projectId) await filesView.reveal(node, { select: true, focus: false, expand: false });
+    // A second try if the tree was rebuilt (a pull landed) while the view resolved the first.
+    for (let attempt = 1; ; attempt++) {
+      await files.whenLoaded();
+      const node = files.node(path.path);
+      if (!node || files.projectId() !== projectId) return;
+      try {
+        await filesView.reveal(node, { select: true, focus: false, expand: false });
+        return;
+      } catch (e) {
+        if (attempt === 2) throw e;
+      }
+    }
   };
   const reveal = () =>
-    void revealActive().catch((e: unknown) => ctx.log.for('files').debug(`Could not reveal the active file: ${e instanceof Error ? e.message : String(e)}`));
+    void revealActive().catch((e: unknown) => ctx.log.for('files').warn(`Could not reveal the active file: ${e instanceof Error ? e.message : String(e)}`));
   disposables.push(vscode.window.onDidChangeActiveTextEditor(reveal), filesView.onDidChangeVisibility(reveal));
 
   // Relative times ("5 min ago") age; repaint descriptions once a minute while the window lives.

@@ -83,6 +83,11 @@ export class ProjectsViewModel implements ProjectsSource, vscode.Disposable {
   }
 }
 
+/** Same documents in the same versions (a files record keeps its items sorted by path). */
+function sameDocs(a: readonly ProjectFile[], b: readonly ProjectFile[]): boolean {
+  return a.length === b.length && a.every((d, i) => d.$id === b[i]!.$id && d.$updatedAt === b[i]!.$updatedAt && d.path === b[i]!.path && d.type === b[i]!.type);
+}
+
 /**
  * Files view data: the selected project's tree, loaded lazily from the store.
  * Known changes (store events with `ids`) refresh only the folders they touch.
@@ -179,6 +184,11 @@ export class FilesViewModel implements FilesSource, vscode.Disposable {
     const projectId = this.selected;
     if (!projectId) return;
     const docs = loaded ?? this.store.files(projectId) ?? [];
+    // A write that changed nothing shown (e.g. a pull that found nothing new) keeps the tree and its nodes.
+    if (this.tree && sameDocs(this.docs, docs)) {
+      this.docs = docs;
+      return;
+    }
     const tree = buildFileTree(projectId, docs);
     for (const d of tree.duplicates) this.log.warn(`Two documents share the path "${d.path}"; showing ${d.keptId ?? 'the folder'}, not ${d.dropped.$id} (${d.reason})`);
     for (const i of tree.invalid) this.log.warn(`Skipped file ${i.id}: ${i.reason}`);

@@ -56,6 +56,22 @@ describe('phase 4: after a reload', function () {
     assert.match(t.statusBar()!.tooltip, /synced just now as demo@codecraft\.dev/);
   });
 
+  it('a changed database setting applies at once: another connection and its own local data, and back', async () => {
+    const settings = () => vscode.workspace.getConfiguration('codecraft');
+    const socketBefore = t.account().realtime;
+    assert.equal(socketBefore, 'connected');
+    try {
+      await settings().update('databaseId', 'codecraft-elsewhere', vscode.ConfigurationTarget.Global);
+      await eventually(() => t.account().database, (d) => d === 'codecraft-elsewhere', 10_000, 'the new database');
+      assert.deepEqual(await api.projectItems(), [], "another database's data (none yet) is shown");
+    } finally {
+      await settings().update('databaseId', undefined, vscode.ConfigurationTarget.Global);
+    }
+    await eventually(() => t.account().database, (d) => d === 'codecraft', 10_000, 'the default database again');
+    assert.deepEqual((await api.projectItems()).map((i) => i.label).sort(), [...DEMO.projects].sort());
+    assert.equal(await eventually(sockets, (n) => n === 1, 10_000, 'one realtime socket'), 1);
+  });
+
   it('signs out: no secret, the socket closed, the signed-out welcome, and the local data removed on request', async () => {
     const identity = { endpoint: backendUrl(), project: 'codecraft', database: 'codecraft', userId: 'demo' };
     const folder = join(api.storageFolder, namespaceFor(identity));
