@@ -11,17 +11,9 @@ import { join } from 'node:path';
 import { connect } from 'node:net';
 import { launchBrowser, type Browser } from '../harness/browser';
 import { ROOT, artifactsDir, missingPrerequisite } from '../harness/paths';
+import { alive } from '../harness/processes';
 import * as wb from '../harness/workbench';
 import { DEMO } from '../integration/fixtures';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Whether something accepts connections on 127.0.0.1:port. */
 function listening(port: number): Promise<boolean> {

@@ -13,7 +13,8 @@ export function removeOnExit(dir: string): void {
   tempDirs.add(dir);
 }
 
-function alive(pid: number): boolean {
+/** Whether a process exists (signal 0). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -11,6 +11,13 @@ export class MemorySecrets implements SecretStore {
   readonly onDidChange = this.emitter.event;
   /** When set, the next store() rejects with it. */
   failNextStore: Error | undefined;
+  /** Fire change events during store()/delete() instead of on the next turn (the earliest VS Code could). */
+  immediateEvents = false;
+
+  private changed(key: string): void {
+    if (this.immediateEvents) this.emitter.fire({ key });
+    else setImmediate(() => this.emitter.fire({ key }));
+  }
 
   async get(key: string): Promise<string | undefined> {
     return this.data.get(key);
@@ -23,12 +30,12 @@ export class MemorySecrets implements SecretStore {
       throw f;
     }
     this.data.set(key, value);
-    setImmediate(() => this.emitter.fire({ key }));
+    this.changed(key);
   }
 
   async delete(key: string): Promise<void> {
     if (!this.data.delete(key)) return;
-    setImmediate(() => this.emitter.fire({ key }));
+    this.changed(key);
   }
 
   /** As another window would: change a value behind this one's back. */

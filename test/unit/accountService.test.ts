@@ -295,13 +295,17 @@ describe('account service (sign in, restore, sign out) against the local backend
     await until(() => backend.realtime.connections === 0, 5000, 'the socket to close');
   });
 
-  it('ignores the echo of its own writes to SecretStorage', async () => {
+  it('ignores the echo of its own writes to SecretStorage, even one that arrives in the middle of a sign-in', async () => {
+    secrets.immediateEvents = true;
     const { account, connections } = service();
     await account.signIn(answers());
+    assert.ok(connections.current, 'the sign-in was not undone by its own echo');
     const connection = connections.current;
+    // The echo arrives on the next turn of the event loop; its handling takes only microtasks after that.
     await new Promise((r) => setImmediate(r));
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setImmediate(r));
     assert.equal(connections.current, connection, 'the connection was not rebuilt');
+    assert.equal(account.state.kind, 'signedIn');
   });
 
   it("removes an account's local data after sign-out, and only that account's", async () => {

@@ -126,12 +126,17 @@ describe('snapshot sync (until the sync engine) against the local backend', func
 
   it('signed out: status signedOut; a round in flight writes nothing into the next account', async () => {
     await signIn();
-    // Switch to another account while the first round may still be running.
+    // The round that started on connect, joined; then another account while it runs.
+    const inFlight = sync.syncNow().then(
+      () => 'completed',
+      (e: { kind?: string }) => e.kind,
+    );
     const other: StoreIdentity = { endpoint: backend.url, project: backend.projectId, database: backend.databaseId, userId: 'somebody-else' };
     connections.replace(undefined, 'signOut');
     await store.rememberIdentity(other);
     assert.equal(sync.status.state, 'signedOut');
-    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(await inFlight, 'Cancelled');
+    await store.flush();
     assert.equal(store.projects().length, 0, "nothing of the demo account in another account's store");
     await assert.rejects(sync.syncNow(), (e: unknown) => (e as { kind?: string }).kind === 'Cancelled');
   });
