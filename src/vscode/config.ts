@@ -43,3 +43,44 @@ export function syncSettings(): SyncSettings {
     pageSize: clamp(read<number>(Settings.pageSize), 10, 1000),
   };
 }
+
+export interface ConfigChange {
+  /** Endpoint, project, database or collection ids changed. */
+  connection: boolean;
+  /** Sync interval or page size changed. */
+  sync: boolean;
+}
+
+/**
+ * The settings, read fresh on every call, with one event when they change.
+ * Endpoint and project are the defaults of the next sign-in; database and
+ * collection ids rebuild the connection; sync settings go to sync.
+ */
+export class Config implements vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<ConfigChange>();
+  readonly onDidChange = this.changed.event;
+  private readonly listener: vscode.Disposable;
+
+  constructor() {
+    this.listener = vscode.workspace.onDidChangeConfiguration((e) => {
+      const connection = [Settings.endpoint, Settings.projectId, Settings.databaseId, Settings.projectsCollectionId, Settings.messagesCollectionId, Settings.filesCollectionId].some((id) =>
+        e.affectsConfiguration(id),
+      );
+      const sync = e.affectsConfiguration(Settings.syncIntervalSeconds) || e.affectsConfiguration(Settings.pageSize);
+      if (connection || sync) this.changed.fire({ connection, sync });
+    });
+  }
+
+  connection(): ConnectionSettings {
+    return connectionSettings();
+  }
+
+  sync(): SyncSettings {
+    return syncSettings();
+  }
+
+  dispose(): void {
+    this.listener.dispose();
+    this.changed.dispose();
+  }
+}

@@ -22,24 +22,37 @@ export const WebviewPanels = {
 
 /** Every contributed command, with its palette title (category "CodeCraft"). */
 export const Commands = {
+  signIn: 'codecraft.signIn',
+  signOut: 'codecraft.signOut',
   syncNow: 'codecraft.syncNow',
   showLog: 'codecraft.showLog',
   selectProject: 'codecraft.selectProject',
   refreshFiles: 'codecraft.refreshFiles',
   openChat: 'codecraft.openChat',
+  copySlug: 'codecraft.copySlug',
+  copyPath: 'codecraft.copyPath',
+  showSyncProblem: 'codecraft.showSyncProblem',
 } as const;
 export type CommandId = (typeof Commands)[keyof typeof Commands];
 
 export const CommandTitles: Record<CommandId, string> = {
+  [Commands.signIn]: 'Sign In',
+  [Commands.signOut]: 'Sign Out',
   [Commands.syncNow]: 'Sync Now',
   [Commands.showLog]: 'Show Log',
   [Commands.selectProject]: 'Show Project Files',
   [Commands.refreshFiles]: 'Reload Files',
   [Commands.openChat]: 'Open Chat',
+  [Commands.copySlug]: 'Copy Slug',
+  [Commands.copyPath]: 'Copy Path',
+  [Commands.showSyncProblem]: 'Show Sync Problem',
 };
 
-/** Commands that make no sense from the palette (they need a tree item). */
-export const PaletteHidden: readonly CommandId[] = [Commands.selectProject];
+/** Commands that make no sense from the palette (they need a tree item, or are the status bar's). */
+export const PaletteHidden: readonly CommandId[] = [Commands.selectProject, Commands.copySlug, Commands.copyPath, Commands.showSyncProblem];
+
+/** The authentication provider that puts the CodeCraft account in VS Code's Accounts menu. */
+export const AuthProvider = { id: 'codecraft', label: 'CodeCraft' } as const;
 
 export const Settings = {
   endpoint: 'codecraft.endpoint',
@@ -73,6 +86,8 @@ export const ContextKeys = {
   offline: 'codecraft.offline',
   hasProjects: 'codecraft.hasProjects',
   projectSelected: 'codecraft.projectSelected',
+  /** A session is being restored or a sync round runs. */
+  syncing: 'codecraft.syncing',
 } as const;
 export type ContextKey = (typeof ContextKeys)[keyof typeof ContextKeys];
 

@@ -14,11 +14,29 @@ export const TestEnv = {
   endpoint: 'CODECRAFT_TEST_ENDPOINT',
   /** a file the code-server runner writes once it has seen the project rows in the workbench DOM */
   domAck: 'CODECRAFT_TEST_DOM_ACK',
-  /** turns on the extension's test-only API (pre-filling the store) outside extension test mode */
-  hooks: 'CODECRAFT_TEST_HOOKS',
+  /** the local backend (demo seed) the runner started, e.g. http://127.0.0.1:PORT/v1 */
+  backend: 'CODECRAFT_TEST_BACKEND',
+} as const;
+
+/** Test-only routes the runners add to the local backend they start (never part of the backend itself). */
+export const BackendProbe = {
+  /** GET → { connections }: open realtime sockets */
+  sockets: '/__test/realtime-connections',
+  /** POST → deletes every session of the demo user, as Appwrite's session limit deletes the oldest */
+  dropSessions: '/__test/drop-sessions',
+} as const;
+
+/** The demo account the local backend's `demo` seed creates. */
+export const DEMO = {
+  email: 'demo@codecraft.dev',
+  password: 'codecraft-demo',
+  projects: ['Recipe Box', 'Habit Tracker', 'Bookmarks API'],
+  recipeBox: { id: 'demo-recipe-box', slug: 'recipe-box', file: 'src/components/RecipeCard.tsx' },
 } as const;
 
 export const TEST_USER_ID = 'user-integration-1';
+/** The session phase 1 stores for the test identity (on an endpoint that never answers). */
+export const TEST_SESSION = { secret: 'integration-session-secret', email: 'integration@codecraft.dev' };
 
 export function testIdentity(endpoint: string) {
   return { endpoint, project: 'codecraft', database: 'codecraft', userId: TEST_USER_ID };
@@ -131,11 +149,4 @@ export const TEST_MESSAGES = [
 ];
 
 /** The extension's exported API (what activate() returns). */
-export interface CodeCraftApi {
-  readonly timings: { activateStart: number; projectsPainted?: number; projectsPaintedCount?: number };
-  readonly storageFolder: string;
-  filesViewProject(): string | undefined;
-  storeStats(): { quarantined: number; droppedItems: number };
-  projectItems(): Promise<{ id: string; label: string; description?: string }[]>;
-  prefillForTests(identity: { endpoint: string; project: string; database: string; userId: string }, projects: unknown[], files?: unknown[], messages?: unknown[]): Promise<void>;
-}
+export type { CodeCraftApi } from '../../src/extension';

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   ApplicationScopedSettings,
+  AuthProvider,
   CommandTitles,
   Commands,
   ContextKeys,
@@ -110,6 +111,22 @@ describe('package.json contributes match src/vscode/ids.ts', () => {
     for (const key of [ContextKeys.signedIn, ContextKeys.loading, ContextKeys.hasProjects, ContextKeys.offline]) {
       assert.ok(whens.some((w) => w.includes(key)), `no welcome state uses ${key}`);
     }
+  });
+
+  it('contributes the CodeCraft authentication provider (the Accounts menu) and activates on its requests', () => {
+    assert.deepEqual(contributes.authentication, [{ id: AuthProvider.id, label: AuthProvider.label }]);
+    assert.ok(pkg.activationEvents.includes(`onAuthenticationRequest:${AuthProvider.id}`));
+  });
+
+  it('offers Copy Slug on project rows and Copy Path on file and folder rows, and Sign In on the signed-out welcome', () => {
+    const context = contributes.menus['view/item/context'] as { command: string; when: string }[];
+    const where = (command: string) => context.find((m) => m.command === command)?.when ?? '';
+    assert.ok(where(Commands.copySlug).includes(`view == ${Views.projects}`) && where(Commands.copySlug).includes('viewItem =~ /^project/'), where(Commands.copySlug));
+    assert.ok(where(Commands.copyPath).includes(`view == ${Views.files}`) && where(Commands.copyPath).includes('file|folder'), where(Commands.copyPath));
+    const signedOut = (contributes.viewsWelcome as { view: string; when: string; contents: string }[]).find(
+      (w) => w.view === Views.projects && w.when.includes(`!${ContextKeys.signedIn}`),
+    );
+    assert.ok(signedOut?.contents.includes(`(command:${Commands.signIn})`), 'the signed-out welcome has a Sign In button');
   });
 
   it('activates on startup and on its views, and declares virtual-workspace and trust support', () => {

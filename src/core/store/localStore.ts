@@ -69,6 +69,8 @@ export interface StoreChange {
   projectId: string | undefined;
   /** 'identity': the account changed (everything should repaint). */
   reason: 'load' | 'write' | 'identity';
+  /** The documents that changed, when known; absent: anything in the scope may have. */
+  ids?: readonly string[];
 }
 
 export interface StoreStats {
