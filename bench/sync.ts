@@ -116,7 +116,7 @@ async function seedStyleRound(backend: Backend, secret: string): Promise<number>
 }
 
 export async function run(): Promise<Record<string, unknown>> {
-  const backend = await startBackend({ seed: 'demo', abuseLimits: false } as never);
+  const backend = await startBackend({ seed: 'demo', abuse: false });
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'codecraft-bench-sync-'));
   try {
     seed(backend);

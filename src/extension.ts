@@ -1,25 +1,28 @@
 /**
- * Composition root: builds every piece, connects them and hands their
- * disposables to VS Code. Nothing on this path waits for the network: the
- * views are painted from the local store, sync runs in the background.
+ * Composition root: builds one context, registers the feature modules (each
+ * returns its disposables) and starts from the local store. Nothing on this
+ * path waits for the network: the views paint from the store, the stored
+ * session is checked in the background.
  */
 import * as vscode from 'vscode';
-import { parseBatch, ProjectFileSchema, ProjectSchema, type ProjectFile } from './core/model';
-import { systemClock } from './core/ports';
-import { LocalStore, type StoreIdentity } from './core/store';
-import { NodeBlobStore } from './infra/fs/blobStore';
+import { MessageSchema, parseBatch, ProjectFileSchema, ProjectSchema, type ProjectFile } from './core/model';
+import type { StoreIdentity } from './core/store';
+import { registerAuth } from './vscode/auth';
+import { encodeSession, sessionKey } from './vscode/auth/storedSession';
+import { BACK, type PromptStep } from './vscode/auth/signInSteps';
+import { registerChat } from './vscode/chat/chatPanel';
+import { codecraftResponder } from './vscode/chat/ports';
+import { StoreChatSource } from './vscode/chat/storeChatSource';
 import { registerCommands } from './vscode/commands';
-import { ContextKeys } from './vscode/contextKeys';
-import { Commands, ContextKeys as Keys, UriScheme, Views } from './vscode/ids';
+import { createContext, type CodeCraftContext, type Dialogs } from './vscode/context';
+import { registerFileSystem } from './vscode/fs/codecraftFileSystem';
+import { Commands, ContextKeys as Keys } from './vscode/ids';
 import { Log } from './vscode/log';
-import { SyncStatusBar } from './vscode/statusBar';
-import { WorkspaceViewState } from './vscode/storage';
-import { CodeCraftFileSystemProvider } from './vscode/fs/codecraftFileSystem';
-import { FilesTreeProvider, type FileNodeLike } from './vscode/views/filesTreeProvider';
-import { ProjectsTreeProvider, type ProjectRowLike } from './vscode/views/projectsTreeProvider';
-import { FilesViewModel, ProjectsViewModel } from './vscode/views/viewModels';
+import { registerStatus, type SyncStatusBar } from './vscode/statusBar';
+import { registerViews, type ViewsHandle } from './vscode/views';
+import type { ProjectRowLike } from './vscode/views/projectsTreeProvider';
 
-/** What `activate()` returns: timings and hooks for tests and tooling. */
+/** What `activate()` returns: timings and read-outs for tests and tooling; hooks only in extension test mode. */
 export interface CodeCraftApi {
   /** Date.now() values: activate() entry, and when the Projects view data was first built from the local store. */
   readonly timings: { activateStart: number; projectsPainted?: number; projectsPaintedCount?: number };
@@ -31,20 +34,54 @@ export interface CodeCraftApi {
   filesViewProject(): string | undefined;
   /** Counters of the local store (records quarantined, items dropped). */
   storeStats(): { quarantined: number; droppedItems: number };
-  /** Writes an identity, projects and (optionally) project files straight into the local store. */
-  prefillForTests(identity: StoreIdentity, projects: unknown[], files?: unknown[]): Promise<void>;
+  /** Writes an identity, projects and (optionally) files and a session straight into the local store. Extension test mode only. */
+  prefillForTests(identity: StoreIdentity, projects: unknown[], files?: unknown[], session?: { secret: string; email: string }, messages?: unknown[]): Promise<void>;
+  /** Read-outs and scripted answers for the extension-host tests; undefined outside extension test mode. */
+  readonly testing: TestingApi | undefined;
 }
+
+/** One scripted answer to a sign-in prompt: text, 'BACK' for the Back button, null to cancel. */
+export type ScriptedAnswer = string | 'BACK' | null;
+
+export interface TestingApi {
+  /** Answers the next prompts of the sign-in flow (and records what each asked). */
+  answerPrompts(answers: ScriptedAnswer[]): void;
+  /** Prompts asked since the last answerPrompts call (never the password typed). */
+  promptsAsked(): Omit<PromptStep, 'validate'>[];
+  /** Answers notifications whose text contains `match` with `pick`; others are dismissed at once. */
+  answerDialogs(answers: { match: string; pick: string | null }[]): void;
+  dialogsShown(): { level: string; message: string; items: string[] }[];
+  account(): { state: string; email?: string; endpoint?: string; database?: string; reachability?: string; realtime?: string };
+  /** Whether SecretStorage holds a session for this endpoint + project (the secret itself is never returned). */
+  hasStoredSession(endpoint: string, project: string): Promise<boolean>;
+  statusBar(): { text: string; tooltip: string; action: string } | undefined;
+  projectsView(): { description?: string; message?: string };
+  filesSelection(): string[];
+  /** Waits until the account reaches `state` ('signedOut' | 'restoring' | 'signedIn'). */
+  whenAccount(state: string, timeoutMs?: number): Promise<void>;
+}
+
+let running: CodeCraftContext | undefined;
 
 export function activate(context: vscode.ExtensionContext): CodeCraftApi {
   const activateStart = Date.now();
   const log = new Log();
   context.subscriptions.push(log);
-  const mainLog = log.for('main');
   try {
-    return wire(context, log, activateStart);
+    const { ctx, disposables } = createContext(context, log);
+    context.subscriptions.push(...disposables);
+    running = ctx;
+    const views = registerViews(ctx);
+    const status = registerStatus(ctx);
+    // Chat: reads the stored conversation; sending arrives with the outbox.
+    const chat = registerChat({ extensionUri: context.extensionUri, source: new StoreChatSource(ctx.store), responder: codecraftResponder, log: log.for('chat') });
+    ctx.chat = chat;
+    context.subscriptions.push(...views.disposables, ...status.disposables, ...chat.disposables, ...registerFileSystem(ctx), ...registerAuth(ctx), ...registerCommands(ctx));
+    const restored = start(ctx, activateStart);
+    return api(ctx, context, activateStart, restored, views.handle, status.bar);
   } catch (e) {
     // Report our own activation failure instead of leaving a silent, half-wired extension.
-    mainLog.error(`Activation failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    log.for('main').error(`Activation failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     void vscode.window.showErrorMessage('CodeCraft could not start. See the CodeCraft log for details.', 'Show Log').then((pick) => {
       if (pick) log.show();
     });
@@ -52,141 +89,171 @@ export function activate(context: vscode.ExtensionContext): CodeCraftApi {
   }
 }
 
-function wire(context: vscode.ExtensionContext, log: Log, activateStart: number): CodeCraftApi {
-  const blobs = new NodeBlobStore(context.globalStorageUri.fsPath, { logger: log.for('store') });
-  const store = new LocalStore({
-    state: context.globalState,
-    blobs,
-    logger: log.for('store'),
-    clock: systemClock,
-  });
-  context.subscriptions.push(store);
+/** Waits for the local store's pending writes, so nothing saved is lost at shutdown. */
+export async function deactivate(): Promise<void> {
+  const ctx = running;
+  running = undefined;
+  await ctx?.store.flush();
+}
 
-  const contextKeys = new ContextKeys();
-  contextKeys.set(Keys.loading, true);
-  contextKeys.set(Keys.signedIn, false);
-  contextKeys.set(Keys.offline, false);
-
-  const viewState = new WorkspaceViewState(context.workspaceState);
-  const projects = new ProjectsViewModel(store);
-  const files = new FilesViewModel(store, log.for('files'));
-  const projectsTree = new ProjectsTreeProvider(projects);
-  const filesTree = new FilesTreeProvider(files, viewState);
-  const projectsView = vscode.window.createTreeView(Views.projects, { treeDataProvider: projectsTree });
-  const filesView = vscode.window.createTreeView<FileNodeLike>(Views.files, { treeDataProvider: filesTree, showCollapseAll: true });
-  const statusBar = new SyncStatusBar();
-  const fileSystem = new CodeCraftFileSystemProvider(store, log.for('fs'));
-  context.subscriptions.push(
-    fileSystem,
-    vscode.workspace.registerFileSystemProvider(UriScheme, fileSystem, {
-      isCaseSensitive: true,
-      isReadonly: new vscode.MarkdownString('CodeCraft files are read-only until sync is connected.'),
-    }),
-  );
-  context.subscriptions.push(projects, files, projectsTree, filesTree, projectsView, filesView, statusBar);
-
-  context.subscriptions.push(
-    filesView.onDidExpandElement((e) => viewState.setExpanded(e.element.projectId, e.element.path, true)),
-    filesView.onDidCollapseElement((e) => viewState.setExpanded(e.element.projectId, e.element.path, false)),
-  );
-
-  const updateProjectKeys = () => {
-    const count = store.projects().length;
-    contextKeys.set(Keys.hasProjects, count > 0);
-    statusBar.show({ state: 'local', projects: count });
-  };
-  context.subscriptions.push(
-    store.onDidChange((c) => {
-      if (c.kind === 'projects') updateProjectKeys();
-    }),
-    files.onDidChange(() => {
-      const id = files.projectId();
-      contextKeys.set(Keys.projectSelected, id !== undefined);
-      filesView.description = id ? (store.project(id)?.title ?? id) : undefined;
-    }),
-  );
-
-  const ctx = {
-    store,
-    log,
-    projectsLog: log.for('projects'),
-    projectsTree,
-    files,
-    viewState,
-  };
-  context.subscriptions.push(...registerCommands(ctx));
-
-  // Relative times ("5 min ago") age; repaint descriptions once a minute while the window lives.
-  const timer = setInterval(() => projects.refreshTimes(), 60_000);
-  context.subscriptions.push({ dispose: () => clearInterval(timer) });
-
-  // Local first: the projects record is read synchronously inside restore(); the
-  // promise only covers housekeeping (quarantine writes). No network on this path.
-  const restored = store.restore().then(
+/**
+ * Local first: the projects record is read synchronously inside restore(), and
+ * the rows are built before anything is awaited; the stored session is checked
+ * only after that, in the background.
+ */
+function start(ctx: CodeCraftContext, activateStart: number): Promise<void> {
+  const log = ctx.log.for('main');
+  ctx.keys.set(Keys.loading, true);
+  const restored = ctx.store.restore().then(
     (identity) => {
-      contextKeys.set(Keys.loading, false);
-      updateProjectKeys();
-      const count = store.projects().length;
-      log.for('projects').info(
+      ctx.keys.set(Keys.loading, false);
+      const count = ctx.store.projects().length;
+      ctx.log.for('projects').info(
         identity
           ? `Loaded ${count} projects from the local store for ${identity.endpoint} (project ${identity.project})`
-          : 'No account remembered on this machine; nothing to show until one is connected',
+          : 'No account remembered on this machine; nothing to show until you sign in',
       );
       // Housekeeping off the activation path: temp files an interrupted write left behind.
-      void blobs.sweepTempFiles().catch((e: unknown) => log.for('store').warn(`Could not sweep temporary files: ${String(e)}`));
-      const selected = viewState.selectedProject;
-      if (selected && store.project(selected)) void vscode.commands.executeCommand(Commands.selectProject, selected);
+      void ctx.blobs.sweepTempFiles().catch((e: unknown) => ctx.log.for('store').warn(`Could not sweep temporary files: ${String(e)}`));
+      const selected = ctx.viewState.selectedProject;
+      if (selected && ctx.store.project(selected)) void vscode.commands.executeCommand(Commands.selectProject, selected);
+      void ctx.account.restore();
     },
     (e: unknown) => {
-      contextKeys.set(Keys.loading, false);
-      log.for('store').error(`Loading the local store failed: ${String(e)}`);
+      ctx.keys.set(Keys.loading, false);
+      ctx.log.for('store').error(`Loading the local store failed: ${String(e)}`);
+      void ctx.account.restore();
     },
   );
   // The first rows are built now, before any awaiting, so the view paints at once.
-  projects.rows();
-  updateProjectKeys();
-  log.for('main').info(`Activated in ${Date.now() - activateStart} ms`);
+  ctx.projects.rows();
+  log.info(`Activated in ${Date.now() - activateStart} ms`);
+  return restored;
+}
 
+function api(
+  ctx: CodeCraftContext,
+  context: vscode.ExtensionContext,
+  activateStart: number,
+  restored: Promise<void>,
+  views: ViewsHandle,
+  bar: SyncStatusBar,
+): CodeCraftApi {
+  const testMode = context.extensionMode === vscode.ExtensionMode.Test;
   return {
     timings: {
       activateStart,
       get projectsPainted() {
-        return projects.firstBuilt?.at;
+        return ctx.projects.firstBuilt?.at;
       },
       get projectsPaintedCount() {
-        return projects.firstBuilt?.count;
+        return ctx.projects.firstBuilt?.count;
       },
     },
     storageFolder: context.globalStorageUri.fsPath,
-    filesViewProject: () => files.projectId(),
-    storeStats: () => ({ ...store.stats }),
+    filesViewProject: () => ctx.files.projectId(),
+    storeStats: () => ({ ...ctx.store.stats }),
     async projectItems() {
       await restored;
-      const rows = (await projectsTree.getChildren()) as ProjectRowLike[];
+      const rows = (await ctx.projectsTree.getChildren()) as ProjectRowLike[];
       return rows.map((r) => {
-        const item = projectsTree.getTreeItem(r);
+        const item = ctx.projectsTree.getTreeItem(r);
         return { id: r.id, label: String(item.label), description: typeof item.description === 'string' ? item.description : undefined };
       });
     },
-    async prefillForTests(identity, items, fileItems = []) {
-      // Test-only: another extension in the same host must not be able to overwrite the store.
-      if (context.extensionMode !== vscode.ExtensionMode.Test && process.env.CODECRAFT_TEST_HOOKS !== '1') {
-        throw new Error('prefillForTests is available only to the extension test suites');
-      }
+    async prefillForTests(identity, items, fileItems = [], session, messageItems = []) {
+      // Only the extension's own test suites run in this mode; a user's installation never does.
+      if (!testMode) throw new Error('prefillForTests is available only to the extension test suites');
       const projectBatch = parseBatch(ProjectSchema, items);
       const fileBatch = parseBatch(ProjectFileSchema, fileItems);
-      const rejected = [...projectBatch.rejected, ...fileBatch.rejected];
+      const messageBatch = parseBatch(MessageSchema, messageItems);
+      const rejected = [...projectBatch.rejected, ...fileBatch.rejected, ...messageBatch.rejected];
       if (rejected.length) throw new Error(`prefillForTests: ${rejected.length} invalid documents: ${rejected[0]!.reason}`);
-      await store.rememberIdentity(identity);
-      await store.applyServer('projects', undefined, { upsert: projectBatch.valid, checkpoint: null, synced: true });
+      await ctx.store.rememberIdentity(identity);
+      await ctx.store.applyServer('projects', undefined, { upsert: projectBatch.valid, checkpoint: null, synced: true });
       const byProject = new Map<string, ProjectFile[]>();
       for (const f of fileBatch.valid) byProject.set(f.projectId, [...(byProject.get(f.projectId) ?? []), f]);
-      for (const [projectId, docs] of byProject) await store.applyServer('files', projectId, { upsert: docs });
-      await store.flush();
+      for (const [projectId, docs] of byProject) await ctx.store.applyServer('files', projectId, { upsert: docs });
+      for (const projectId of new Set(messageBatch.valid.map((m) => m.projectId))) {
+        await ctx.store.applyServer('messages', projectId, { upsert: messageBatch.valid.filter((m) => m.projectId === projectId) });
+      }
+      if (session) {
+        await context.secrets.store(sessionKey(identity.endpoint, identity.project), encodeSession({ secret: session.secret, userId: identity.userId, email: session.email, name: '' }));
+      }
+      await ctx.store.flush();
     },
+    testing: testMode ? testingApi(ctx, context, views, bar) : undefined,
   };
 }
 
-export function deactivate(): void {
-  // Everything is disposed through context.subscriptions.
+/** Extension test mode only: scripted answers in place of input boxes and notifications, and read-outs. */
+function testingApi(ctx: CodeCraftContext, context: vscode.ExtensionContext, views: ViewsHandle, bar: SyncStatusBar): TestingApi {
+  const answers: ScriptedAnswer[] = [];
+  const asked: Omit<PromptStep, 'validate'>[] = [];
+  let dialogAnswers: { match: string; pick: string | null }[] = [];
+  const shown: { level: string; message: string; items: string[] }[] = [];
+  const dialogs: Dialogs = {
+    async show(level, message, _options, ...items) {
+      shown.push({ level, message, items });
+      const i = dialogAnswers.findIndex((a) => message.includes(a.match));
+      if (i < 0) return undefined;
+      const [answer] = dialogAnswers.splice(i, 1);
+      return answer!.pick ?? undefined;
+    },
+  };
+  return {
+    answerPrompts(list) {
+      answers.splice(0, answers.length, ...list);
+      asked.length = 0;
+      ctx.ui.prompter = {
+        async ask(step) {
+          const { validate: _validate, ...rest } = step;
+          asked.push({ ...rest, value: step.password ? '' : step.value });
+          if (!answers.length) return undefined;
+          const next = answers.shift()!;
+          return next === null ? undefined : next === 'BACK' ? BACK : next;
+        },
+      };
+    },
+    promptsAsked: () => [...asked],
+    answerDialogs(list) {
+      dialogAnswers = [...list];
+      shown.length = 0;
+      ctx.ui.dialogs = dialogs;
+    },
+    dialogsShown: () => [...shown],
+    account() {
+      const state = ctx.account.state;
+      const connection = state.kind === 'signedIn' ? state.connection : undefined;
+      return {
+        state: state.kind,
+        email: ctx.account.account?.email,
+        endpoint: connection?.endpoint ?? (state.kind === 'restoring' ? state.endpoint : undefined),
+        database: connection?.identity.database,
+        reachability: connection?.reachability,
+        realtime: connection?.realtime.state,
+      };
+    },
+    async hasStoredSession(endpoint, project) {
+      return (await context.secrets.get(sessionKey(endpoint, project))) !== undefined;
+    },
+    statusBar: () => (bar.shown ? { text: bar.shown.text, tooltip: bar.shown.tooltip, action: bar.shown.action } : undefined),
+    projectsView: () => ({ description: views.projectsView.description, message: views.projectsView.message }),
+    filesSelection: () => views.filesView.selection.map((n) => n.path),
+    whenAccount(state, timeoutMs = 20_000) {
+      if (ctx.account.state.kind === state) return Promise.resolve();
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          sub.dispose();
+          reject(new Error(`the account did not reach "${state}" within ${timeoutMs} ms (it is "${ctx.account.state.kind}")`));
+        }, timeoutMs);
+        const sub = ctx.account.onDidChange(() => {
+          if (ctx.account.state.kind !== state) return;
+          clearTimeout(timer);
+          sub.dispose();
+          resolve();
+        });
+      });
+    },
+  };
 }

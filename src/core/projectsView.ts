@@ -1,6 +1,7 @@
 /**
  * Projects → rows for the Projects view: pure, so the tree provider only
- * converts rows to TreeItems.
+ * converts rows to TreeItems. Rows are built on the activation path, so the
+ * tooltip (dates formatted three ways) is made only when one is shown.
  */
 import { timeOf, type Project } from './model';
 import { relativeTime } from './relativeTime';
@@ -10,8 +11,10 @@ export interface ProjectRow {
   label: string;
   /** `${framework} · ${relative time of last activity}` */
   description: string;
-  /** Plain markdown-ish text: title, framework, status, slug, last activity, description. */
-  tooltip: string;
+  /** The project the row shows (for its tooltip, made on hover: see projectTooltip). */
+  project: Project;
+  /** The project's slug (Copy Slug). */
+  slug: string;
   /** 'project' or 'project.archived' etc., for `viewItem` menus. */
   contextValue: string;
   /** Epoch ms of the last activity, or -Infinity when unknown. */
@@ -30,6 +33,10 @@ function escapeMarkdown(text: string): string {
   return text.replace(/([\\`*_{}[\]()#+\-.!|<>])/g, '\\$1');
 }
 
+function titleOf(p: Project): string {
+  return p.title.trim() || p.slug || p.$id;
+}
+
 /** Rows sorted newest first by lastMessageAt, then $updatedAt, then $id. */
 export function projectRows(projects: readonly Project[], now: number): ProjectRow[] {
   const keyed = projects.map((p) => ({ p, m: timeOf(p.lastMessageAt), u: timeOf(p.$updatedAt) }));
@@ -41,23 +48,31 @@ export function projectRows(projects: readonly Project[], now: number): ProjectR
   return keyed.map(({ p }) => {
     const last = lastActivityOf(p);
     const when = relativeTime(last, now);
-    const title = p.title.trim() || p.slug || p.$id;
-    const lines = [
-      `**${escapeMarkdown(title)}**`,
-      '',
-      `Framework: ${escapeMarkdown(p.framework)}`,
-      `Status: ${escapeMarkdown(p.status)}`,
-      `Slug: ${escapeMarkdown(p.slug)}`,
-      `Last activity: ${Number.isFinite(last) ? `${when} (${new Date(last).toISOString()})` : 'unknown'}`,
-    ];
-    if (p.description) lines.push('', escapeMarkdown(p.description));
     return {
       id: p.$id,
-      label: title,
+      label: titleOf(p),
       description: `${p.framework} · ${when}`,
-      tooltip: lines.join('\n'),
+      slug: p.slug,
+      project: p,
       contextValue: p.status === 'active' ? 'project' : `project.${p.status.replace(/[^A-Za-z0-9_-]/g, '_')}`,
       lastActivity: last,
     };
   });
+}
+
+/** Markdown for a project's tooltip: title, framework, status, slug, last activity, updated, created, description. */
+export function projectTooltip(p: Project, now: number): string {
+  const date = (ms: number) => (Number.isFinite(ms) ? `${relativeTime(ms, now)} (${new Date(ms).toISOString().replace('T', ' ').slice(0, 16)} UTC)` : 'unknown');
+  // Markdown: a line ending in two spaces is a line break, not a joined paragraph.
+  const details = [
+    `Framework: ${escapeMarkdown(p.framework)}`,
+    `Status: ${escapeMarkdown(p.status)}`,
+    `Slug: ${escapeMarkdown(p.slug)}`,
+    `Last activity: ${escapeMarkdown(date(lastActivityOf(p)))}`,
+    `Updated: ${escapeMarkdown(date(timeOf(p.$updatedAt ?? p.updatedAt)))}`,
+    `Created: ${escapeMarkdown(date(timeOf(p.$createdAt ?? p.createdAt)))}`,
+  ];
+  const blocks = [`**${escapeMarkdown(titleOf(p))}**`, details.join('  \n')];
+  if (p.description) blocks.push(escapeMarkdown(p.description));
+  return blocks.join('\n\n');
 }

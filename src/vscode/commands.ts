@@ -1,43 +1,35 @@
 import * as vscode from 'vscode';
-import { sameIdentity, type LocalStore } from '../core/store';
-import type { Logger } from '../core/ports';
-import { Commands, type CommandId } from './ids';
-import type { Log } from './log';
-import type { WorkspaceViewState } from './storage';
-import type { FilesViewModel } from './views/viewModels';
-import type { ProjectsTreeProvider } from './views/projectsTreeProvider';
+import { sameIdentity } from '../core/store';
+import { signInInteractively, signOutInteractively } from './auth/authCommands';
+import type { CodeCraftContext } from './context';
+import { CommandTitles, Commands, type CommandId } from './ids';
+import { describeSummary } from './syncService';
+import type { ProjectRowLike } from './views/projectsTreeProvider';
+import type { FileNodeLike } from './views/filesTreeProvider';
 
-/** What command handlers may use; built once by the composition root. */
-export interface CommandContext {
-  store: LocalStore;
-  log: Log;
-  projectsLog: Logger;
-  projectsTree: ProjectsTreeProvider;
-  files: FilesViewModel;
-  viewState: WorkspaceViewState;
-}
-
-type Handler = (ctx: CommandContext, ...args: unknown[]) => unknown;
+type Handler = (ctx: CodeCraftContext, ...args: unknown[]) => unknown;
 
 const handlers: Record<CommandId, Handler> = {
+  [Commands.signIn]: (ctx) => signInInteractively(ctx),
+  [Commands.signOut]: (ctx) => signOutInteractively(ctx),
   [Commands.syncNow]: syncNow,
   [Commands.showLog]: (ctx) => ctx.log.show(),
   [Commands.selectProject]: (ctx, projectId) => selectProject(ctx, projectId),
   [Commands.refreshFiles]: (ctx) => ctx.files.reload(),
+  [Commands.openChat]: (ctx, project) => ctx.chat.open(project),
+  [Commands.copySlug]: (ctx, row) => copy(ctx, (row as ProjectRowLike | undefined)?.slug, 'slug'),
+  [Commands.copyPath]: (ctx, node) => copy(ctx, (node as FileNodeLike | undefined)?.path, 'path'),
+  [Commands.showSyncProblem]: showSyncProblem,
 };
 
-/** Registers every contributed command; a failing handler is logged and shown once, never thrown at VS Code. */
-export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
+/** Registers every contributed command; a failure goes through the error boundary, never back to VS Code. */
+export function registerCommands(ctx: CodeCraftContext): vscode.Disposable[] {
   return (Object.keys(handlers) as CommandId[]).map((id) =>
     vscode.commands.registerCommand(id, async (...args: unknown[]) => {
       try {
         return await handlers[id](ctx, ...args);
       } catch (e) {
-        const message = e instanceof Error ? e.message : String(e);
-        ctx.log.for('main').error(`Command ${id} failed: ${message}`);
-        void vscode.window.showErrorMessage(`CodeCraft: ${message}`, 'Show Log').then((pick) => {
-          if (pick) ctx.log.show();
-        });
+        await ctx.errors.report(e, CommandTitles[id]);
         return undefined;
       }
     }),
@@ -45,33 +37,65 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
 }
 
 /**
- * Sync Now. Until an account can be connected this reloads the local store
- * (picking up what another window wrote) and says plainly that nothing was synced.
+ * Sync Now: a cancellable round with progress that ends with what changed.
+ * Signed out: offers Sign In (after reloading the local store, which another
+ * window may have changed).
  */
-async function syncNow(ctx: CommandContext): Promise<void> {
-  await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: 'CodeCraft: reloading the local store…' },
-    async () => {
-      // Another window may have signed in or out since: follow the remembered account.
-      const remembered = ctx.store.rememberedIdentity();
-      if (sameIdentity(remembered, ctx.store.identity)) await ctx.store.reload();
-      else await ctx.store.useIdentity(remembered);
-      await ctx.files.reload();
-    },
-  );
-  // The store's change event has already repainted the views and the status bar.
-  const count = ctx.store.projects().length;
-  ctx.projectsLog.info(`Reloaded ${count} projects from the local store; no account is connected, nothing was synced`);
-  const pick = await vscode.window.showInformationMessage(
-    `CodeCraft: no account is connected, so nothing was synced. Showing ${count} project${count === 1 ? '' : 's'} stored on this machine.`,
-    'Show Log',
-  );
-  if (pick) ctx.log.show();
+async function syncNow(ctx: CodeCraftContext): Promise<void> {
+  if (!ctx.connections.current) {
+    const remembered = ctx.store.rememberedIdentity();
+    if (sameIdentity(remembered, ctx.store.identity)) await ctx.store.reload();
+    else await ctx.store.useIdentity(remembered);
+    await ctx.files.reload();
+    const pick = await ctx.ui.dialogs.show('info', 'CodeCraft: sign in to sync your projects. Until then the views show what is saved on this machine.', {}, 'Sign In');
+    if (pick === 'Sign In') await signInInteractively(ctx);
+    return;
+  }
+  try {
+    const summary = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: 'CodeCraft: syncing…', cancellable: true },
+      (_progress, token) => {
+        const abort = new AbortController();
+        token.onCancellationRequested(() => abort.abort());
+        return ctx.sync.syncNow(abort.signal);
+      },
+    );
+    const text = describeSummary(summary);
+    ctx.log.for('sync').info(`Sync Now: ${text}`);
+    void ctx.ui.dialogs.show('info', `CodeCraft: synced — ${text}.`, {});
+  } catch (e) {
+    await ctx.errors.report(e, 'Sync Now', { retry: () => vscode.commands.executeCommand(Commands.syncNow) });
+  }
 }
 
-async function selectProject(ctx: CommandContext, projectId: unknown): Promise<void> {
+/** The status bar's click when sync needs attention: the error, or the conflicts. */
+async function showSyncProblem(ctx: CodeCraftContext): Promise<void> {
+  const status = ctx.sync.status;
+  if (status.state === 'error') {
+    const pick = await ctx.ui.dialogs.show('error', `CodeCraft: sync failed: ${status.error ?? 'unknown error'}`, {}, 'Retry', 'Show Log');
+    if (pick === 'Retry') await vscode.commands.executeCommand(Commands.syncNow);
+    else if (pick === 'Show Log') ctx.log.show();
+    return;
+  }
+  if (status.state === 'conflicts') {
+    const pick = await ctx.ui.dialogs.show('warning', `CodeCraft: ${status.conflicts} local edit(s) conflict with newer versions on the server.`, {}, 'Show Log');
+    if (pick) ctx.log.show();
+    return;
+  }
+  await vscode.commands.executeCommand(Commands.syncNow);
+}
+
+async function selectProject(ctx: CodeCraftContext, projectId: unknown): Promise<void> {
   if (typeof projectId !== 'string' || !projectId) return;
   ctx.projectsTree.setSelected(projectId);
+  ctx.sync.track(projectId);
   await ctx.viewState.setSelectedProject(projectId);
   await ctx.files.select(projectId);
+}
+
+async function copy(ctx: CodeCraftContext, text: string | undefined, what: string): Promise<void> {
+  if (!text) return;
+  await vscode.env.clipboard.writeText(text);
+  ctx.log.for('main').debug(`Copied the ${what} ${text}`);
+  void vscode.window.setStatusBarMessage(`$(copy) Copied ${what}: ${text}`, 3000);
 }

@@ -15,24 +15,44 @@ export const Views = {
   files: 'codecraft.files',
 } as const;
 
+/** Webview panel types; each has an `onWebviewPanel:` activation event so its panels come back after a reload. */
+export const WebviewPanels = {
+  chat: 'codecraft.chat',
+} as const;
+
 /** Every contributed command, with its palette title (category "CodeCraft"). */
 export const Commands = {
+  signIn: 'codecraft.signIn',
+  signOut: 'codecraft.signOut',
   syncNow: 'codecraft.syncNow',
   showLog: 'codecraft.showLog',
   selectProject: 'codecraft.selectProject',
   refreshFiles: 'codecraft.refreshFiles',
+  openChat: 'codecraft.openChat',
+  copySlug: 'codecraft.copySlug',
+  copyPath: 'codecraft.copyPath',
+  showSyncProblem: 'codecraft.showSyncProblem',
 } as const;
 export type CommandId = (typeof Commands)[keyof typeof Commands];
 
 export const CommandTitles: Record<CommandId, string> = {
+  [Commands.signIn]: 'Sign In',
+  [Commands.signOut]: 'Sign Out',
   [Commands.syncNow]: 'Sync Now',
   [Commands.showLog]: 'Show Log',
   [Commands.selectProject]: 'Show Project Files',
   [Commands.refreshFiles]: 'Reload Files',
+  [Commands.openChat]: 'Open Chat',
+  [Commands.copySlug]: 'Copy Slug',
+  [Commands.copyPath]: 'Copy Path',
+  [Commands.showSyncProblem]: 'Show Sync Problem',
 };
 
-/** Commands that make no sense from the palette (they need a tree item). */
-export const PaletteHidden: readonly CommandId[] = [Commands.selectProject];
+/** Commands that make no sense from the palette (they need a tree item, or are the status bar's). */
+export const PaletteHidden: readonly CommandId[] = [Commands.selectProject, Commands.copySlug, Commands.copyPath, Commands.showSyncProblem];
+
+/** The authentication provider that puts the CodeCraft account in VS Code's Accounts menu. */
+export const AuthProvider = { id: 'codecraft', label: 'CodeCraft' } as const;
 
 export const Settings = {
   endpoint: 'codecraft.endpoint',
@@ -43,10 +63,11 @@ export const Settings = {
   filesCollectionId: 'codecraft.collections.files',
   syncIntervalSeconds: 'codecraft.sync.intervalSeconds',
   pageSize: 'codecraft.sync.pageSize',
+  allProjects: 'codecraft.sync.allProjects',
 } as const;
 export type SettingId = (typeof Settings)[keyof typeof Settings];
 
-export const SettingDefaults: Record<SettingId, string | number> = {
+export const SettingDefaults: Record<SettingId, string | number | boolean> = {
   [Settings.endpoint]: 'http://127.0.0.1:8787/v1',
   [Settings.projectId]: 'codecraft',
   [Settings.databaseId]: 'codecraft',
@@ -55,6 +76,7 @@ export const SettingDefaults: Record<SettingId, string | number> = {
   [Settings.filesCollectionId]: 'project_files',
   [Settings.syncIntervalSeconds]: 300,
   [Settings.pageSize]: 100,
+  [Settings.allProjects]: false,
 };
 
 /** Settings that only the user (not a workspace) may set: they decide where credentials go. */
@@ -66,6 +88,8 @@ export const ContextKeys = {
   offline: 'codecraft.offline',
   hasProjects: 'codecraft.hasProjects',
   projectSelected: 'codecraft.projectSelected',
+  /** A session is being restored or a sync round runs. */
+  syncing: 'codecraft.syncing',
 } as const;
 export type ContextKey = (typeof ContextKeys)[keyof typeof ContextKeys];
 

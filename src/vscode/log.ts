@@ -33,7 +33,11 @@ export class Log implements vscode.Disposable {
   for(component: Component): Logger {
     const tag = `[${component}]`;
     const c = this.channel;
-    const fmt = (m: string | Error) => (m instanceof Error ? `${tag} ${m.message}` : `${tag} ${m}`);
+    // Adapters that tag their own lines (the realtime client writes "[sync] …") are not tagged twice.
+    const fmt = (m: string | Error) => {
+      const text = m instanceof Error ? m.message : m;
+      return text.startsWith(`${tag} `) ? text : `${tag} ${text}`;
+    };
     const args = (a: unknown[]) => a.map((x) => redact(x));
     return {
       trace: (m, ...a) => c.trace(fmt(m), ...args(a)),

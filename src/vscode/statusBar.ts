@@ -1,32 +1,59 @@
 import * as vscode from 'vscode';
-import { Commands } from './ids';
+import type { CodeCraftContext } from './context';
+import type { SyncStatus } from '../core/syncStatus';
+import { Commands, type CommandId } from './ids';
+import { presentStatus, type StatusAction, type StatusPresentation } from './statusPresentation';
 
-/**
- * What the sync indicator shows. Only the local state exists until an account
- * can be connected; syncing, synced, offline, conflicts and error join with sync.
- */
-export type SyncIndicator = { state: 'local'; projects: number };
+const COMMAND_OF: Record<StatusAction, CommandId> = {
+  syncNow: Commands.syncNow,
+  signIn: Commands.signIn,
+  showProblem: Commands.showSyncProblem,
+};
 
-/** The status-bar sync indicator: always says where sync stands; a click runs Sync Now. */
+/** The status-bar sync indicator: always says where sync stands; a click runs Sync Now, Sign In or shows the problem. */
 export class SyncStatusBar implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
+  private last: StatusPresentation | undefined;
 
   constructor() {
     this.item = vscode.window.createStatusBarItem('codecraft.sync', vscode.StatusBarAlignment.Left, 50);
     this.item.name = 'CodeCraft Sync';
-    this.item.command = Commands.syncNow;
-    this.show({ state: 'local', projects: 0 });
     this.item.show();
   }
 
-  show(indicator: SyncIndicator): void {
-    const n = indicator.projects;
-    this.item.text = '$(cloud) CodeCraft';
-    this.item.tooltip = `CodeCraft: no account connected — ${n} project${n === 1 ? '' : 's'} stored on this machine. Click to sync.`;
-    this.item.accessibilityInformation = { label: this.item.tooltip };
+  /** What the item shows now (tests read it). */
+  get shown(): StatusPresentation | undefined {
+    return this.last;
+  }
+
+  show(status: SyncStatus, account: string | undefined, now = Date.now()): void {
+    const p = presentStatus(status, now, account);
+    this.last = p;
+    this.item.text = p.text;
+    this.item.tooltip = p.tooltip;
+    this.item.accessibilityInformation = { label: p.tooltip };
+    this.item.command = COMMAND_OF[p.action];
+    this.item.backgroundColor = p.background ? new vscode.ThemeColor(`statusBarItem.${p.background}Background`) : undefined;
   }
 
   dispose(): void {
     this.item.dispose();
   }
+}
+
+/** The status feature: the indicator follows sync and the account, and its relative time ages. */
+export function registerStatus(ctx: CodeCraftContext): { disposables: vscode.Disposable[]; bar: SyncStatusBar } {
+  const bar = new SyncStatusBar();
+  const paint = () => {
+    const state = ctx.account.state;
+    // While a stored session is checked, say so rather than "not signed in".
+    const status = state.kind === 'restoring' ? { ...ctx.sync.status, state: 'syncing' as const } : ctx.sync.status;
+    bar.show(status, ctx.account.account?.email);
+  };
+  paint();
+  const timer = setInterval(paint, 60_000);
+  return {
+    bar,
+    disposables: [bar, ctx.sync.onDidChangeStatus(paint), ctx.account.onDidChange(paint), { dispose: () => clearInterval(timer) }],
+  };
 }

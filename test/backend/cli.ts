@@ -3,9 +3,11 @@ import { formatFaultSpec, parseFaultSpec, type FaultSettings } from './src/fault
 
 function usage(): never {
   console.error(
-    'usage: npm run backend -- --port <port> [--data <dir>] [--seed demo|empty] [--faults <spec>] [--no-assistant]\n' +
-      '  --faults  comma-separated key=value: latency=MS|MIN-MAX, error500=P, error503=P, error429=P, hang=P,\n' +
-      '            drop=P (realtime), lateCommit=MS, rateWindow=MS, seed=N   e.g. "latency=50,error503=0.1,seed=42"',
+    'usage: npm run backend -- --port <port> [--data <dir>] [--seed demo|empty] [--faults <spec>] [--no-assistant] [--no-abuse]\n' +
+      '  --faults    comma-separated key=value: latency=MS|MIN-MAX, error500=P, error503=P, error429=P, error502=P (HTML),\n' +
+      '              error504=P (plain text, after the write), hang=P, lostAnswer=P, sameMillisecond=P, drop=P (realtime),\n' +
+      '              lateCommit=MS, rateWindow=MS, seed=N   e.g. "latency=50,error503=0.1,lostAnswer=0.05,seed=42"\n' +
+      '  --no-abuse  turn off Appwrite\'s rate limits (on by default, as on Appwrite Cloud)',
   );
   process.exit(2);
 }
@@ -17,11 +19,16 @@ async function main(): Promise<void> {
   let seed: 'demo' | 'empty' = 'empty';
   let faults: FaultSettings | undefined;
   let assistant = true;
+  let abuse = true;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     const value = args[i + 1];
     if (a === '--no-assistant') {
       assistant = false;
+      continue;
+    }
+    if (a === '--no-abuse') {
+      abuse = false;
       continue;
     }
     if (a === '--port' && value !== undefined) port = Number(value);
@@ -42,11 +49,12 @@ async function main(): Promise<void> {
     i++;
   }
   if (!Number.isInteger(port) || port < 0 || port > 65535) usage();
-  const backend = await startBackend({ port, seed, assistant, ...(dataDir ? { dataDir } : {}), ...(faults ? { faults } : {}) });
+  const backend = await startBackend({ port, seed, assistant, abuse, ...(dataDir ? { dataDir } : {}), ...(faults ? { faults } : {}) });
   console.log(`CodeCraft backend ready at ${backend.url}`);
   console.log(`  realtime: ${backend.url.replace(/^http/, 'ws')}/realtime`);
   if (faults) console.log(`  faults: ${formatFaultSpec(faults)} (sessions and guests only; API-key requests are never faulted)`);
   console.log(`  assistant stand-in: ${assistant ? 'on' : 'off'}`);
+  console.log(`  rate limits: ${abuse ? "on (Appwrite's: 120 creates and 120 updates, 60 deletes a minute per user; --no-abuse turns them off)" : 'off'}`);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

@@ -16,7 +16,12 @@ describe('backend: faults', function () {
       const s = parseFaultSpec(' latency=20-80, error503=0.1,error429=0.05 ,hang=0.02,drop=0.5,lateCommit=1500,rateWindow=2000,seed=42 ');
       assert.deepEqual(s, {
         seed: 42, latencyMinMs: 20, latencyMaxMs: 80, error500: 0, error503: 0.1, error429: 0.05, hang: 0.02, drop: 0.5, lateCommitMs: 1500, rateWindowMs: 2000,
+        error502: 0, error504: 0, lostAnswer: 0, sameMillisecond: 0,
       });
+      assert.deepEqual(
+        (({ error502, error504, lostAnswer, sameMillisecond }) => ({ error502, error504, lostAnswer, sameMillisecond }))(parseFaultSpec('error502=0.1,error504=0.2,lostAnswer=0.3,sameMillisecond=0.4')),
+        { error502: 0.1, error504: 0.2, lostAnswer: 0.3, sameMillisecond: 0.4 },
+      );
       assert.equal(parseFaultSpec('latency=50').latencyMaxMs, 50);
       assert.equal(parseFaultSpec('').error500, 0);
     });
@@ -28,6 +33,8 @@ describe('backend: faults', function () {
         ['bogus=1', /unknown key "bogus"/],
         ['hang', /"hang" is not key=value/],
         ['error500=0.6,error503=0.6', /more than 1/],
+        ['error502=0.6,error504=0.6', /more than 1/],
+        ['lostAnswer=1.5', /lostAnswer must be a number between 0 and 1/],
         ['seed=1,seed=2', /given twice/],
         ['seed=-3', /seed must be an integer/],
       ] as const) {
@@ -201,6 +208,112 @@ describe('backend: faults', function () {
       }
       assert.ok(Date.now() - sent >= LATE_MS, `visible after ${Date.now() - sent} ms`);
       assert.deepEqual(ids, [late.$id, onTime.$id]);
+    });
+
+    it('sameMillisecond: a write is stamped in the previous write’s millisecond; an X-Appwrite-Timestamp equal to the stored stamp is accepted', async () => {
+      const db = new Databases(user.client);
+      const first = await db.createDocument(DB, 'messages', ID.unique(), { projectId: 'ms', role: 'user', content: 'v1', sequence: 1 });
+      backend.faults.set({ sameMillisecond: 1 });
+      const twin = await db.createDocument(DB, 'messages', ID.unique(), { projectId: 'ms', role: 'user', content: 'twin', sequence: 2 });
+      assert.equal(twin.$updatedAt, first.$updatedAt, 'two creates in one millisecond');
+      const edited = await db.updateDocument(DB, 'messages', twin.$id, { content: 'edited' });
+      assert.equal(edited.$updatedAt, twin.$updatedAt, 'an update in the same millisecond keeps $updatedAt');
+      assert.equal(edited.content, 'edited');
+      // A second writer that read the document before the edit is not refused: the stamps are equal.
+      const stale = await rest(backend, 'PATCH', docsPath('messages', twin.$id), {
+        secret: user.secret,
+        headers: { 'X-Appwrite-Timestamp': twin.$updatedAt },
+        body: { data: { content: 'overwrites the edit' } },
+      });
+      assert.equal(stale.status, 200);
+      assert.equal((stale.body as { content: string; $updatedAt: string }).content, 'overwrites the edit');
+      assert.equal((stale.body as { $updatedAt: string }).$updatedAt, twin.$updatedAt);
+      assert.ok(backend.faults.log.filter((r) => r.sameMillisecond).length >= 3);
+      backend.faults.set({ sameMillisecond: 0 });
+      const later = await db.updateDocument(DB, 'messages', twin.$id, { content: 'later' });
+      assert.ok(later.$updatedAt > twin.$updatedAt, 'without the fault every write moves the stamp');
+    });
+
+    it('lostAnswer: the write is committed, the connection is cut; a retried create gets 409 document_already_exists, a retried conditional update 409 against its own write', async () => {
+      const create = (id: string, content: string) =>
+        fetch(`${backend.url}${docsPath('messages')}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-appwrite-project': backend.projectId, 'x-appwrite-session': user.secret },
+          body: JSON.stringify({ documentId: id, data: { projectId: 'lost', role: 'user', content, sequence: 1 } }),
+        });
+      backend.faults.set({ lostAnswer: 1 });
+      await assert.rejects(create('lost-1', 'mine'), (e: Error & { cause?: { code?: string } }) => e.message === 'fetch failed' && /ECONNRESET|UND_ERR_SOCKET/.test(e.cause?.code ?? ''));
+      backend.faults.set({ lostAnswer: 0 });
+      const stored = await rest(backend, 'GET', docsPath('messages', 'lost-1'), { secret: user.secret });
+      assert.equal((stored.body as { content: string }).content, 'mine', 'committed although unanswered');
+      const retry = await rest(backend, 'POST', docsPath('messages'), { secret: user.secret, body: { documentId: 'lost-1', data: { projectId: 'lost', role: 'user', content: 'mine', sequence: 1 } } });
+      assert.equal(retry.status, 409);
+      assert.equal((retry.body as { type: string }).type, 'document_already_exists');
+
+      const base = (stored.body as { $updatedAt: string }).$updatedAt;
+      backend.faults.set({ lostAnswer: 1 });
+      const patch = () =>
+        rest(backend, 'PATCH', docsPath('messages', 'lost-1'), { secret: user.secret, headers: { 'X-Appwrite-Timestamp': base }, body: { data: { content: 'edited' } } });
+      await assert.rejects(patch(), /fetch failed/);
+      backend.faults.set({ lostAnswer: 0 });
+      const again = await patch();
+      assert.equal(again.status, 409, 'the retry meets its own committed write');
+      assert.equal((again.body as { type: string }).type, 'document_update_conflict');
+      assert.equal(((await rest(backend, 'GET', docsPath('messages', 'lost-1'), { secret: user.secret })).body as { content: string }).content, 'edited');
+      assert.deepEqual(backend.faults.log.filter((r) => r.lostAnswer).map((r) => r.method), ['POST', 'PATCH']);
+    });
+
+    it('lost answers are drawn from the seed: the same spec loses the same writes', async () => {
+      const run = async (b: Backend, secret: string) => {
+        b.faults.set('lostAnswer=0.5,seed=9');
+        const outcomes: string[] = [];
+        for (let n = 0; n < 12; n++) {
+          const r = await fetch(`${b.url}${docsPath('messages')}`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'x-appwrite-project': b.projectId, 'x-appwrite-session': secret },
+            body: JSON.stringify({ documentId: `s${n}`, data: { projectId: 'seeded', role: 'user', content: 'x', sequence: n } }),
+          }).then((res) => String(res.status), () => 'lost');
+          outcomes.push(r);
+        }
+        return outcomes;
+      };
+      const first = await run(backend, user.secret);
+      const other = await startBackend();
+      try {
+        other.createUser('o@example.com', 'password-1234');
+        assert.deepEqual(await run(other, other.createSession('o@example.com', 'password-1234').secret), first);
+      } finally {
+        await other.stop();
+      }
+      assert.ok(first.includes('lost') && first.includes('201'), first.join(' '));
+    });
+
+    it('proxy pages: an HTML 502 writes nothing; a plain-text 504 comes after the write committed', async () => {
+      const watch = watchResponses(backend);
+      backend.faults.set({ error502: 1 });
+      const html = await fetch(`${backend.url}${docsPath('messages')}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-appwrite-project': backend.projectId, 'x-appwrite-session': user.secret },
+        body: JSON.stringify({ documentId: 'p502', data: { projectId: 'proxy', role: 'user', content: 'x', sequence: 1 } }),
+      });
+      assert.equal(html.status, 502);
+      assert.match(html.headers.get('content-type') ?? '', /^text\/html/);
+      assert.match(await html.text(), /<title>502 Bad Gateway<\/title>/);
+      backend.faults.set({ error502: 0, error504: 1 });
+      const text = await fetch(`${backend.url}${docsPath('messages')}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-appwrite-project': backend.projectId, 'x-appwrite-session': user.secret },
+        body: JSON.stringify({ documentId: 'p504', data: { projectId: 'proxy', role: 'user', content: 'x', sequence: 1 } }),
+      });
+      assert.equal(text.status, 504);
+      assert.match(text.headers.get('content-type') ?? '', /^text\/plain/);
+      assert.equal(await text.text(), 'upstream request timeout');
+      await backend.faults.clear();
+      assert.equal((await rest(backend, 'GET', docsPath('messages', 'p502'), { secret: user.secret })).status, 404, 'the 502 wrote nothing');
+      assert.equal((await rest(backend, 'GET', docsPath('messages', 'p504'), { secret: user.secret })).status, 200, 'the 504 came after the write');
+      assert.deepEqual(backend.faults.log.slice(-4, -2).map((r) => r.outcome), ['502', '504']);
+      watch.assertClean();
+      watch.stop();
     });
 
     it("a write hook runs between a client's read and its update: the conditional update then conflicts", async () => {

@@ -1,11 +1,15 @@
 import { AuthService, type Identity, type UserRecord } from './src/auth';
 import { Storage } from './src/db';
 import { DocumentService, type DocumentChangeListener } from './src/documents';
-import { HttpApp, type Middleware, type ResponseListener } from './src/http';
+import { HttpApp, type Middleware, type Reply, type ResponseListener } from './src/http';
+import { AppwriteError } from './src/errors';
 import { FaultInjector, parseFaultSpec, type FaultSettings } from './src/faults';
 import { RealtimeServer } from './src/realtime';
 import { AssistantStandIn, type AssistantOptions } from './src/assistantStandIn';
-import { installAccountRoutes, installDocumentRoutes, installIdentity } from './src/routes';
+import { identityOf, installAccountRoutes, installDocumentRoutes, installIdentity, installIndexRoutes } from './src/routes';
+import { AbuseLimiter, clientIp, type AbuseOptions } from './src/abuse';
+import { MAX_INDEX_LENGTH, MAX_INDEX_LENGTH_SHARED_TABLES, validateSchemaIndexes } from './src/indexes';
+import { StampClock } from './src/time';
 import { loadSchema, type ProjectSchema } from './src/schema';
 import { applySeed, type SeedName } from './src/seed';
 
@@ -14,6 +18,11 @@ export type { AppwriteDocument, DocumentChangeListener, DocumentEvent, DocumentC
 export type { Identity, UserRecord } from './src/auth';
 export type { Middleware, Reply, RequestContext, ResponseRecord, ResponseListener } from './src/http';
 export { DEMO_USER } from './src/seed';
+export { AbuseLimiter, ROUTE_LIMITS } from './src/abuse';
+export type { AbuseOptions, AbuseResult } from './src/abuse';
+export { validateIndex, validateSchemaIndexes, MAX_INDEX_LENGTH, MAX_INDEX_LENGTH_SHARED_TABLES } from './src/indexes';
+export { collationKey, compareCollated, equalCollated } from './src/collation';
+export { MAX_SESSIONS_PER_USER } from './src/auth';
 export { FaultInjector, FaultSpecError, mulberry32, parseFaultSpec, formatFaultSpec, NO_FAULTS } from './src/faults';
 export type { FaultSettings, FaultOutcome, FaultRecord, WriteHook, WriteRequest } from './src/faults';
 export { documentEventNames, documentChannels } from './src/realtime';
@@ -36,6 +45,15 @@ export interface BackendOptions {
    * tests that count documents stay exact; the CLI (`npm run backend`) turns it on unless --no-assistant.
    */
   assistant?: boolean | AssistantOptions;
+  /**
+   * Appwrite's abuse limits (rate limits per route and per realtime connection): on by default, as on
+   * Appwrite Cloud and a default self-hosted server; `false` turns them off (`_APP_OPTIONS_ABUSE=disabled`).
+   */
+  abuse?: boolean | AbuseOptions;
+  /** Wall clock in epoch ms for document timestamps and rate-limit windows (default Date.now). */
+  now?: () => number;
+  /** Validate index length as Appwrite on shared tables does (767 instead of 768). */
+  sharedTables?: boolean;
 }
 
 export interface Backend {
@@ -55,6 +73,8 @@ export interface Backend {
   readonly faults: FaultInjector;
   /** The /v1/realtime endpoint. */
   readonly realtime: RealtimeServer;
+  /** The abuse limits: `enabled` may be switched at run time, `reset()` forgets every count. */
+  readonly abuse: AbuseLimiter;
   /** The assistant stand-in, when on. */
   readonly assistant: AssistantStandIn | undefined;
   createApiKey(): string;
@@ -76,10 +96,16 @@ export interface Backend {
 /** Starts the Appwrite-compatible backend on 127.0.0.1. */
 export async function startBackend(opts: BackendOptions = {}): Promise<Backend> {
   const schema = loadSchema(opts.schemaPath);
+  const maxIndexLength = opts.sharedTables ? MAX_INDEX_LENGTH_SHARED_TABLES : MAX_INDEX_LENGTH;
+  // As `appwrite push` would create them: an index Appwrite refuses is refused here too.
+  validateSchemaIndexes(schema.collections, maxIndexLength);
   const storage = new Storage(schema, opts.dataDir);
   try {
-    const auth = new AuthService(storage);
-    const documents = new DocumentService(storage, schema);
+    const now = opts.now ?? Date.now;
+    const auth = new AuthService(storage, now);
+    const documents = new DocumentService(storage, schema, new StampClock(now));
+    const abuseOptions = typeof opts.abuse === 'object' ? opts.abuse : { enabled: opts.abuse ?? true };
+    const abuse = new AbuseLimiter({ now, ...abuseOptions });
     const initialFaults = typeof opts.faults === 'string' ? parseFaultSpec(opts.faults) : opts.faults;
     applySeed(opts.seed ?? 'empty', auth, documents, schema.databases[0]?.id);
     const app = new HttpApp();
@@ -89,9 +115,11 @@ export async function startBackend(opts: BackendOptions = {}): Promise<Backend> 
     if (initialFaults) faults.set(initialFaults);
     installIdentity(app, auth, schema.projectId);
     app.use(faults.middleware);
+    app.use(abuseMiddleware(abuse));
     installAccountRoutes(app, auth, schema.projectId);
     installDocumentRoutes(app, documents);
-    const realtime = new RealtimeServer(app.server, auth, documents, schema.projectId);
+    installIndexRoutes(app, storage, schema, () => maxIndexLength);
+    const realtime = new RealtimeServer(app.server, auth, documents, schema.projectId, abuse);
     realtime.shouldDrop = () => faults.shouldDropDelivery();
     faults.realtime = realtime;
     const assistant =
@@ -114,6 +142,7 @@ export async function startBackend(opts: BackendOptions = {}): Promise<Backend> 
       documents,
       faults,
       realtime,
+      abuse,
       assistant,
       createApiKey: () => auth.createApiKey(),
       createUser: (email, password, name, userId = 'unique()') => auth.createUser(userId, email, password, name),
@@ -141,4 +170,43 @@ export async function startBackend(opts: BackendOptions = {}): Promise<Backend> 
     storage.close();
     throw e;
   }
+}
+
+/**
+ * Appwrite's abuse check (app/controllers/shared/api.php): on a route with an abuse label, fill the
+ * key, count the request, add the X-RateLimit-* headers to whatever is answered, and refuse with
+ * 429 past the limit unless the caller uses an API key.
+ */
+function abuseMiddleware(abuse: AbuseLimiter): Middleware {
+  return async (ctx, next) => {
+    const labels = ctx.route?.labels.abuse;
+    if (!labels) return next();
+    const identity = identityOf(ctx);
+    const host = (ctx.header('host') ?? '').replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
+    const params: Record<string, string> = {
+      '{projectId}': String(ctx.state.projectId ?? ''),
+      '{userId}': identity.kind === 'user' ? identity.user.id : '',
+      '{userAgent}': ctx.header('user-agent') ?? '',
+      '{ip}': clientIp(ctx.header('x-forwarded-for'), ctx.req.socket.remoteAddress),
+      // The route's path as Appwrite writes it (`/v1/account/sessions/:sessionId`); an alias counts as its route.
+      '{url}': host + '/v1' + ctx.route!.pattern.replace(/\{(\w+)\}/g, ':$1').replace(/^\/account\/jwt$/, '/account/jwts'),
+      '{method}': ctx.method,
+    };
+    for (const [key, value] of [...Object.entries(ctx.body), ...ctx.url.searchParams]) {
+      if (value !== undefined && value !== null && value !== '' && !(Array.isArray(value) && value.length === 0)) {
+        params[`{param-${key}}`] = typeof value === 'object' ? JSON.stringify(value) : String(value);
+      }
+    }
+    const result = abuse.hit(labels, params);
+    const headers = AbuseLimiter.headers(result);
+    if (result.exceeded && abuse.enabled && identity.kind !== 'key') throw AbuseLimiter.refusal(result);
+    let reply: Reply;
+    try {
+      reply = await next();
+    } catch (e) {
+      if (e instanceof AppwriteError) throw new AppwriteError(e.type, e.message, { ...e.headers, ...headers });
+      throw e;
+    }
+    return { ...reply, headers: { ...headers, ...reply.headers } };
+  };
 }

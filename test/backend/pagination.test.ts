@@ -51,12 +51,44 @@ describe('backend: paging 2,500 documents by cursor', () => {
     assert.deepEqual(docs.map((d) => d.sequence), Array.from({ length: 2500 }, (_, i) => i));
   });
 
-  it('pages by ($updatedAt, $id) checkpoints too', async () => {
-    const docs = await pageAll([Query.orderAsc('$updatedAt'), Query.orderAsc('$id'), Query.select(['$id', '$updatedAt'])], 1000);
-    assert.equal(new Set(docs.map((d) => d.$id)).size, 2500);
-    for (let i = 1; i < docs.length; i++) {
-      const a = docs[i - 1]!, b = docs[i]!;
-      assert.ok(a.$updatedAt < b.$updatedAt || (a.$updatedAt === b.$updatedAt && a.$id < b.$id), `order at ${i}`);
+  it('a cursor continues by the first order attribute and row order only: ($updatedAt, $id) with equal stamps repeats and skips documents', async () => {
+    // Real Appwrite (utopia-php/database 0.66) turns cursorAfter(doc) into
+    // `first > v OR (first = v AND _id > doc._id)`: later order attributes are not part of it.
+    const stamp = Date.UTC(2025, 0, 1);
+    const frozen = await startBackend({ now: () => stamp });
+    try {
+      const user = await newUser(frozen, 'frozen@example.com');
+      // Inserted in the reverse of their id order, all in one millisecond.
+      frozen.documents.bulkInsert(DB, 'messages', ['e', 'd', 'c', 'b', 'a'].map((id, i) => ({
+        $id: id, $permissions: [`read("user:${user.id}")`], projectId: 'ties', role: 'user', content: id, sequence: i,
+      })));
+      const db = new Databases(user.client);
+      const order = [Query.equal('projectId', 'ties'), Query.orderAsc('$updatedAt'), Query.orderAsc('$id'), Query.limit(2)];
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      for (let pages = 0; pages < 10; pages++) {
+        const page = await db.listDocuments(DB, 'messages', [...order, ...(cursor ? [Query.cursorAfter(cursor)] : [])]);
+        seen.push(...page.documents.map((d) => d.$id));
+        if (page.documents.length < 2) break;
+        cursor = page.documents[page.documents.length - 1]!.$id;
+      }
+      assert.deepEqual(seen, ['a', 'b', 'a'], 'a comes twice; c, d and e never come');
+      // Filtering by value instead (the contract's checkpoint pull, what the extension sends) sees each once.
+      const filtered: string[] = [];
+      let last: { updatedAt: string; id: string } | undefined;
+      for (;;) {
+        const after = last
+          ? [Query.or([Query.greaterThan('$updatedAt', last.updatedAt), Query.and([Query.equal('$updatedAt', last.updatedAt), Query.greaterThan('$id', last.id)])])]
+          : [];
+        const page = await db.listDocuments(DB, 'messages', [...order, ...after]);
+        filtered.push(...page.documents.map((d) => d.$id));
+        if (page.documents.length < 2) break;
+        const end = page.documents[page.documents.length - 1]!;
+        last = { updatedAt: end.$updatedAt, id: end.$id };
+      }
+      assert.deepEqual(filtered, ['a', 'b', 'c', 'd', 'e']);
+    } finally {
+      await frozen.stop();
     }
   });
 });

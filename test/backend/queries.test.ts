@@ -80,7 +80,12 @@ describe('backend: queries', () => {
     assert.deepEqual(ids(r.documents), ['m27', 'm24', 'm21', 'm18']);
     assert.deepEqual(ids((await list([Query.orderDesc('$id'), Query.limit(2)])).documents), ['m29', 'm28']);
     assert.deepEqual(ids((await list([Query.orderAsc('$createdAt'), Query.limit(2)])).documents), ['m00', 'm01']);
-    assert.deepEqual(ids((await list([Query.orderDesc('$updatedAt'), Query.limit(1)])).documents), ['m29']);
+    // Ties on the ordered attribute go by internal row order, ascending even when the order is
+    // descending (utopia-php/database appends `_id ASC`): bulk inserts share milliseconds here.
+    const all = (await list([Query.limit(100)])).documents;
+    const newest = all.reduce((a, d) => (d.$updatedAt > a ? d.$updatedAt : a), '');
+    const firstOfNewest = all.find((d) => d.$updatedAt === newest)!.$id;
+    assert.deepEqual(ids((await list([Query.orderDesc('$updatedAt'), Query.limit(1)])).documents), [firstOfNewest]);
   });
 
   it('pages with limit and offset; total ignores them', async () => {
@@ -107,18 +112,35 @@ describe('backend: queries', () => {
     }
     assert.equal(seen.length, 30);
     assert.equal(new Set(seen).size, 30);
-    // Nulls sort first ascending; cursors over nullable attributes still page through everything.
-    const nullable: string[] = [];
-    cursor = undefined;
-    for (;;) {
-      const page = await list([Query.orderDesc('userId'), Query.limit(7), ...(cursor ? [Query.cursorAfter(cursor)] : [])]);
-      if (!page.documents.length) break;
-      nullable.push(...ids(page.documents));
-      cursor = page.documents[page.documents.length - 1]!.$id;
-    }
-    assert.equal(new Set(nullable).size, 30);
-    assert.deepEqual(nullable.slice(-6).sort(), ['m00', 'm05', 'm10', 'm15', 'm20', 'm25'], 'nulls last when descending');
     await expectAppwriteError(list([Query.cursorAfter('no-such-doc')]), 400, 'general_cursor_not_found');
+  });
+
+  it('pages over a nullable attribute as Appwrite 1.6 does: nulls are lost descending, and a null cursor is refused', async () => {
+    const nulls = ['m00', 'm05', 'm10', 'm15', 'm20', 'm25'];
+    const pageAll = async (order: string, size: number) => {
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      for (;;) {
+        const page = await list([order, Query.limit(size), ...(cursor ? [Query.cursorAfter(cursor)] : [])]);
+        if (!page.documents.length) return seen;
+        seen.push(...ids(page.documents));
+        cursor = page.documents[page.documents.length - 1]!.$id;
+      }
+    };
+    // Descending, nulls sort last, and the cursor condition `userId < value` never reaches them.
+    const desc = await pageAll(Query.orderDesc('userId'), 7);
+    assert.equal(desc.length, 24);
+    assert.ok(nulls.every((id) => !desc.includes(id)), 'the six nulls are never returned');
+    assert.equal((await list([Query.orderDesc('userId'), Query.limit(100)])).documents.length, 30, 'one page without a cursor has them all');
+    // Ascending, nulls come first: a page that ends on one cannot be continued (appwrite/appwrite#7083).
+    const first = await list([Query.orderAsc('userId'), Query.limit(4)]);
+    assert.ok(ids(first.documents).every((id) => nulls.includes(id)));
+    const e = await expectAppwriteError(list([Query.orderAsc('userId'), Query.limit(4), Query.cursorAfter(first.documents[3]!.$id)]), 400, 'database_query_order_null');
+    assert.equal(e.message, "The order attribute 'userId' had a null value. Cursor pagination requires all documents order attribute values are non-null.");
+    // A page that ends past the nulls continues, and then sees everything once.
+    const asc = await pageAll(Query.orderAsc('userId'), 7);
+    assert.equal(asc.length, 30);
+    assert.equal(new Set(asc).size, 30);
   });
 
   it('runs the checkpoint pull from the contract', async () => {

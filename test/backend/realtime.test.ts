@@ -91,9 +91,8 @@ describe('backend: realtime (1.6 protocol over real WebSockets)', function () {
     assert.deepEqual(await c.next(), { type: 'error', data: { code: 1003, message: 'Message format is not valid.' } });
   });
 
-  it('a missing or unknown project, or no channels → error 1008 and close(1008)', async () => {
+  it('an unknown project, or no channels → error 1008 and close(1008); no project at all is the console, which hears none of ours', async () => {
     for (const [channels, project, message] of [
-      [[MESSAGES], null, 'Missing or unknown project ID'],
       [[MESSAGES], 'someone-else', 'Missing or unknown project ID'],
       [[], undefined, 'Missing channels'],
     ] as const) {
@@ -101,6 +100,17 @@ describe('backend: realtime (1.6 protocol over real WebSockets)', function () {
       assert.deepEqual(await c.next(), { type: 'error', data: { code: 1008, message } });
       assert.deepEqual(await c.closed, { code: 1008, reason: message });
     }
+    // Appwrite's project resource falls back to the console project: the socket connects, as a guest
+    // even with a session of this project, and never hears this project's events.
+    const consoleWs = await client([MESSAGES, 'documents'], { project: null, headers: { 'X-Appwrite-Session': alice.secret } });
+    assert.deepEqual(await consoleWs.next(), { type: 'connected', data: { channels: [MESSAGES, 'documents'], user: null } });
+    const ours = await client(['documents'], { headers: { 'X-Appwrite-Session': alice.secret } });
+    await ours.next((f) => f.type === 'connected');
+    const doc = await new Databases(alice.client).createDocument(DB, 'messages', ID.unique(), { projectId: 'p', role: 'user', content: 'ours', sequence: 1 });
+    await ours.next(isEvent('create', doc.$id));
+    const second = await marker(backend, [ours]);
+    assert.ok(second);
+    assert.equal(consoleWs.events().length, 0, 'the console socket heard nothing');
   });
 
   it('create, update and delete arrive with Appwrite event names, channels and the document as payload', async () => {
@@ -162,7 +172,7 @@ describe('backend: realtime (1.6 protocol over real WebSockets)', function () {
     assert.deepEqual(projectsOnly.events().map((e) => e.data!.payload!.$id), [project.$id], 'no messages events on the projects channel');
   });
 
-  it("another user gets no events for documents they can't read, until they are granted read; a signed-out socket stops hearing", async () => {
+  it("another user gets no events for documents they can't read, until they are granted read; a signed-out socket keeps hearing", async () => {
     const aliceWs = await client(['documents'], { headers: { 'X-Appwrite-Session': alice.secret } });
     const bobWs = await client(['documents'], { headers: { 'X-Appwrite-Session': bob.secret } });
     const guestWs = await client(['documents']);
@@ -183,15 +193,22 @@ describe('backend: realtime (1.6 protocol over real WebSockets)', function () {
     const first = await marker(backend, [guestWs]);
     assert.deepEqual(guestWs.events().map((e) => e.data!.payload!.$id), [first], 'the guest saw neither the create nor the update');
 
-    // Alice signs out: her socket is re-checked at delivery and hears nothing more.
+    // Alice signs out. Appwrite subscribed her socket with her roles and never looks at the session
+    // again: the socket keeps hearing her documents until it is closed, so a client must close its
+    // feed on sign-out (the session's secret itself opens nothing any more).
     const out = await rest(backend, 'DELETE', '/account/sessions/current', { secret: alice.secret });
     assert.equal(out.status, 204);
+    assert.equal((await rest(backend, 'GET', '/account', { secret: alice.secret })).status, 401, 'the session is gone');
     await rest(backend, 'PATCH', docsPath('messages', id), { key: true, body: { data: { content: 'after sign-out' } } });
-    await bobWs.next((f) => f.type === 'event' && f.data!.payload!.content === 'after sign-out');
-    // Signed out, her socket is a guest's: it gets a public marker sent afterwards, but not the update before it.
-    const second = await marker(backend, [aliceWs]);
-    assert.ok(!aliceWs.events().some((e) => e.data!.payload!.content === 'after sign-out'));
-    assert.equal(aliceWs.events().at(-1)!.data!.payload!.$id, second);
+    const heard = await aliceWs.next((f) => f.type === 'event' && f.data!.payload!.content === 'after sign-out');
+    assert.equal(heard.data!.payload!.$id, id, "the signed-out socket still hears her private document");
+    // A socket opened with the dead secret is a guest's and hears nothing private.
+    const fresh = await client(['documents'], { headers: { 'X-Appwrite-Session': alice.secret } });
+    assert.equal((await fresh.next()).data!.user, null);
+    await rest(backend, 'PATCH', docsPath('messages', id), { key: true, body: { data: { content: 'private again' } } });
+    await aliceWs.next((f) => f.type === 'event' && f.data!.payload!.content === 'private again');
+    const third = await marker(backend, [fresh]);
+    assert.deepEqual(fresh.events().map((e) => e.data!.payload!.$id), [third], 'the new guest socket heard only the public marker');
     alice = await newUser(backend, 'alice2@example.com');
   });
 

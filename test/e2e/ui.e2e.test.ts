@@ -1,68 +1,77 @@
 /**
  * UI suite: the packaged .vsix installed into a throwaway code-server, driven in headless Debian
- * Chromium. Run with `npm run test:e2e` (which packages the .vsix and bundles the pre-fill
- * module first). A screenshot per step goes to .artifacts/e2e/.
- *
- * The local store is pre-filled through the installed extension's own API: one workbench load
- * runs out/test/integration/prefill.js in its extension host (the development path is an empty
- * stand-in extension, so the installed CodeCraft is the one that runs), then a plain reload in
- * the same browser profile shows what a user would see.
+ * Chromium against the local backend with the demo seed, as a user would: signed-out welcome,
+ * Sign In through the quick inputs, the demo projects, a project's files, a file, Sync Now, the
+ * Accounts menu, Sign Out. Run with `npm run test:e2e` (which packages the .vsix first). A
+ * screenshot per step goes to .artifacts/e2e/; the sign-in and the open file also go to
+ * media/screenshots/ for the README when they are missing there or CODECRAFT_README_SHOTS=1
+ * (so an ordinary run leaves the working tree as it was).
  */
 import * as assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { startBlackHole, type BlackHole } from '../harness/blackHole';
+import { startBackend, type Backend } from '../backend/index';
 import { launchBrowser, type Browser } from '../harness/browser';
 import { startCodeServer, type CodeServer } from '../harness/codeServer';
-import { runExtensionTestsPhase, waitForPersistedGlobalState } from '../harness/extHostRunner';
+import { runExtensionTestsPhase } from '../harness/extHostRunner';
 import { removeOnExit } from '../harness/processes';
-import { EXTENSION_ID, INTEGRATION_OUT, VSIX, artifactsDir, missingPrerequisite } from '../harness/paths';
+import { EXTENSION_ID, INTEGRATION_OUT, ROOT, VSIX, artifactsDir, missingPrerequisite } from '../harness/paths';
 import * as wb from '../harness/workbench';
-import { FILES_PROJECT, TEST_PROJECTS, TEST_PROJECT_TITLES, TestEnv } from '../integration/fixtures';
+import { DEMO } from '../integration/fixtures';
 
-const PREFILL = join(INTEGRATION_OUT, 'prefill.js');
+const PRODUCTION_CHECK = join(INTEGRATION_OUT, 'production.js');
+const README_SHOTS = join(ROOT, 'media', 'screenshots');
+const PROJECTS = '.sidebar .pane:has(h3.title:text-is("Projects"))';
+const FILES = '.sidebar .pane:has(h3.title:text-is("Files"))';
+
+/** Keeps a step's screenshot for the README (see above). */
+function forReadme(shot: string, name: string): void {
+  const target = join(README_SHOTS, name);
+  if (process.env.CODECRAFT_README_SHOTS === '1' || !existsSync(target)) copyFileSync(shot, target);
+}
 
 describe('CodeCraft in the VS Code workbench (code-server + Chromium)', function () {
-  let hole: BlackHole | undefined;
+  let backend: Backend | undefined;
   let cs: CodeServer | undefined;
   let browser: Browser | undefined;
   let page: Page;
   let state: string;
   const out = join(artifactsDir(), 'e2e');
+  const quickInput = () => page.locator('.quick-input-widget');
+  const welcome = () => page.locator(`${PROJECTS} .welcome-view-content`);
 
   before(async function () {
     const missing = missingPrerequisite();
     if (missing) throw new Error(missing);
     assert.ok(existsSync(VSIX), `${VSIX} is missing: run \`npm run package\` (npm run test:e2e does)`);
-    assert.ok(existsSync(PREFILL), `${PREFILL} is missing: run \`node scripts/build-integration-tests.mjs\` (npm run test:e2e does)`);
+    assert.ok(existsSync(PRODUCTION_CHECK), `${PRODUCTION_CHECK} is missing: run \`node scripts/build-integration-tests.mjs\` (npm run test:e2e does)`);
     rmSync(out, { recursive: true, force: true });
     mkdirSync(out, { recursive: true });
     state = mkdtempSync(join(tmpdir(), 'cce2e-'));
     removeOnExit(state);
 
-    hole = await startBlackHole();
+    backend = await startBackend({ seed: 'demo' });
     cs = await startCodeServer({
       state: join(state, 'cs'),
       logFile: join(out, 'code-server.log'),
       vsix: [VSIX],
-      settings: { 'codecraft.endpoint': hole.endpoint },
-      env: { [TestEnv.endpoint]: hole.endpoint, [TestEnv.hooks]: '1' },
+      settings: { 'codecraft.endpoint': backend.url },
     });
     browser = await launchBrowser({ profileDir: join(state, 'browser'), shotsDir: out });
 
-    // An empty extension as development path: it only lets the workbench run the pre-fill module.
-    const driver = join(state, 'prefill-driver');
+    // An empty extension as development path lets the workbench run a check module inside the
+    // extension host next to the installed CodeCraft, which runs as in a user's installation.
+    const driver = join(state, 'check-driver');
     mkdirSync(driver, { recursive: true });
-    writeFileSync(join(driver, 'package.json'), JSON.stringify({ name: 'prefill-driver', publisher: 'codecraft-tests', version: '0.0.0', engines: { vscode: '^1.100.0' } }));
+    writeFileSync(join(driver, 'package.json'), JSON.stringify({ name: 'check-driver', publisher: 'codecraft-tests', version: '0.0.0', engines: { vscode: '^1.100.0' } }));
     const lines: string[] = [];
-    const prefill = await runExtensionTestsPhase({
-      browser, cs, extensionDevelopmentPath: driver, extensionTestsPath: PREFILL, shotName: 'prefill', log: (l) => lines.push(l),
+    const check = await runExtensionTestsPhase({
+      browser, cs, extensionDevelopmentPath: driver, extensionTestsPath: PRODUCTION_CHECK, shotName: 'production-check', log: (l) => lines.push(l),
     });
-    assert.equal(prefill.code, 0, `pre-filling the store failed:\n${lines.join('\n')}`);
-    await waitForPersistedGlobalState(prefill.page, EXTENSION_ID, TEST_PROJECTS[0]!.$id);
-    await prefill.page.close();
+    assert.equal(check.code, 0, `the installed extension exposes test hooks:\n${lines.join('\n')}`);
+    await check.page.close();
 
     page = await browser.newPage();
     await wb.openWorkbench(page, cs.url, { folder: cs.folder });
@@ -77,65 +86,126 @@ describe('CodeCraft in the VS Code workbench (code-server + Chromium)', function
   after(async function () {
     if (browser) await browser.close();
     if (cs) await cs.stop();
-    if (hole) await hole.close();
+    if (backend) await backend.stop();
     if (state && process.env.CODECRAFT_KEEP_STATE !== '1') rmSync(state, { recursive: true, force: true });
   });
+
+  /** Waits for the quick input to show `step` of 4 with a message naming what it wants. */
+  async function expectStep(step: number, asks: RegExp): Promise<void> {
+    await quickInput().waitFor({ state: 'visible', timeout: 30_000 });
+    await quickInput().locator('.quick-input-title', { hasText: 'Sign in to CodeCraft' }).waitFor({ timeout: 30_000 });
+    await quickInput().locator('.quick-input-title', { hasText: `${step}/4` }).or(quickInput().locator('.quick-input-count', { hasText: `${step}/4` })).first().waitFor({ timeout: 30_000 });
+    await quickInput().locator('.quick-input-message', { hasText: asks }).waitFor({ timeout: 30_000 });
+  }
+
+  async function answer(text: string | undefined): Promise<void> {
+    const input = quickInput().locator('input.input');
+    if (text !== undefined) await input.fill(text);
+    await input.press('Enter');
+  }
 
   it('installs the packaged extension from the .vsix', () => {
     const installed = readdirSync(join(cs!.state, 'extensions')).filter((d) => d.startsWith(`${EXTENSION_ID}-`));
     assert.equal(installed.length, 1, `expected ${EXTENSION_ID} in the extensions dir, found: ${installed.join(', ') || 'nothing'}`);
   });
 
-  it('shows the CodeCraft container in the activity bar and opens it', async () => {
+  it('shows the CodeCraft container with the signed-out welcome and a Sign In button', async () => {
     await wb.activityBarItem(page, 'CodeCraft').waitFor({ timeout: 60_000 });
     await wb.openViewContainer(page, 'CodeCraft');
-    await browser!.shot(page, 'container');
-  });
-
-  it('shows the Projects and Files views, with the stored projects as rows', async () => {
     await wb.viewPaneHeader(page, 'Projects').waitFor({ timeout: 30_000 });
-    await wb.viewPaneHeader(page, 'Files').waitFor({ timeout: 30_000 });
-    for (const title of TEST_PROJECT_TITLES) await wb.treeItem(page, title).first().waitFor({ timeout: 30_000 });
-    const rows = (await page.locator('.sidebar [role=treeitem] .label-name').allInnerTexts()).map((s) => s.trim());
-    assert.deepEqual(rows.filter((r) => TEST_PROJECT_TITLES.includes(r)).sort(), [...TEST_PROJECT_TITLES].sort());
-    await browser!.shot(page, 'views');
+    await welcome().filter({ hasText: 'Sign in to CodeCraft to see your projects' }).waitFor({ timeout: 30_000 });
+    await welcome().getByRole('button', { name: 'Sign In' }).waitFor({ timeout: 30_000 });
+    await browser!.shot(page, 'signed-out');
   });
 
-  it('shows the selected project\'s file tree in the Files view', async () => {
-    await wb.treeItem(page, FILES_PROJECT.title).first().click();
-    const files = '.sidebar .pane:has(h3.title:text-is("Files"))';
-    for (const name of ['docs', 'src', 'package.json', 'README.md']) await wb.treeItem(page, name, files).first().waitFor({ timeout: 30_000 });
-    const top = (await page.locator(`${files} [role=treeitem][aria-level="1"] .label-name`).allInnerTexts()).map((t) => t.trim());
-    assert.deepEqual(top, ['docs', 'src', 'package.json', 'README.md'], 'folders first, then files in natural order');
-    await wb.treeItem(page, 'src', files).first().click();
-    await wb.treeItem(page, 'App.tsx', files).first().waitFor({ timeout: 30_000 });
-    await wb.treeItem(page, 'components', files).first().waitFor({ timeout: 30_000 });
+  it('signs in through the quick inputs with the demo user; a wrong password is asked again', async () => {
+    await welcome().getByRole('button', { name: 'Sign In' }).click();
+    await expectStep(1, /Appwrite endpoint/);
+    assert.equal(await quickInput().locator('input.input').inputValue(), backend!.url, 'pre-filled from codecraft.endpoint');
+    await answer(undefined);
+    await expectStep(2, /Appwrite project ID/);
+    assert.equal(await quickInput().locator('input.input').inputValue(), 'codecraft', 'pre-filled from codecraft.projectId');
+    await answer(undefined);
+    await expectStep(3, /E-mail address/);
+    await quickInput().locator('input.input').fill(DEMO.email);
+    forReadme(await browser!.shot(page, 'sign-in-email'), 'sign-in.png');
+    await answer(undefined);
+    await expectStep(4, /Password/);
+    assert.equal(await quickInput().locator('input.input').getAttribute('type'), 'password');
+    await answer('not-the-password');
+    // Asked again at the password, saying why; nothing else to re-type.
+    await quickInput().locator('.quick-input-message', { hasText: 'the e-mail or password is not right' }).waitFor({ timeout: 30_000 });
+    await browser!.shot(page, 'sign-in-wrong-password');
+    await answer(DEMO.password);
+    await quickInput().waitFor({ state: 'hidden', timeout: 30_000 });
+    for (const title of DEMO.projects) await wb.treeItem(page, title, PROJECTS).first().waitFor({ timeout: 30_000 });
+    const rows = (await page.locator(`${PROJECTS} [role=treeitem] .label-name`).allInnerTexts()).map((s) => s.trim());
+    assert.deepEqual([...rows].sort(), [...DEMO.projects].sort());
+    await page.locator(`${PROJECTS} .pane-header .description`, { hasText: DEMO.email }).or(page.locator(`${PROJECTS} .pane-header`, { hasText: DEMO.email })).first().waitFor({ timeout: 30_000 });
+    await browser!.shot(page, 'signed-in');
+  });
+
+  it('lists the account in the Accounts menu', async () => {
+    await page.locator('.activitybar a.action-label[aria-label^="Accounts"]').first().click();
+    const item = page.locator('.monaco-menu .action-label', { hasText: DEMO.email });
+    await item.first().waitFor({ timeout: 30_000 });
+    await browser!.shot(page, 'accounts-menu');
+    await page.keyboard.press('Escape');
+    await item.first().waitFor({ state: 'hidden', timeout: 10_000 });
+  });
+
+  it("shows a project's file tree, folders first, with the project named in the Files view", async () => {
+    await wb.treeItem(page, 'Recipe Box', PROJECTS).first().click();
+    for (const name of ['public', 'src', 'package.json', 'README.md']) await wb.treeItem(page, name, FILES).first().waitFor({ timeout: 30_000 });
+    const top = (await page.locator(`${FILES} [role=treeitem][aria-level="1"] .label-name`).allInnerTexts()).map((t) => t.trim());
+    assert.deepEqual(top.slice(0, 2), ['public', 'src'], 'folders first');
+    await page.locator(`${FILES} .pane-header`, { hasText: 'Recipe Box' }).waitFor({ timeout: 30_000 });
+    await wb.treeItem(page, 'src', FILES).first().click();
+    await wb.treeItem(page, 'App.tsx', FILES).first().waitFor({ timeout: 30_000 });
     await browser!.shot(page, 'files');
   });
 
-  it('opens a file from the Files view in an editor, read from the local store', async () => {
-    const files = '.sidebar .pane:has(h3.title:text-is("Files"))';
-    await wb.treeItem(page, 'App.tsx', files).first().click();
+  it('opens a file from the Files view in an editor', async () => {
+    await wb.treeItem(page, 'App.tsx', FILES).first().click();
     await wb.activeTab(page).filter({ hasText: 'App.tsx' }).waitFor({ timeout: 30_000 });
-    await page.locator('.editor-group-container.active .monaco-editor .view-lines', { hasText: 'useState' }).waitFor({ timeout: 30_000 });
-    const text = await wb.activeEditorText(page);
-    assert.match(text, /export default function App\(\)/);
-    await browser!.shot(page, 'file-open');
+    await page.locator('.editor-group-container.active .monaco-editor .view-lines', { hasText: 'SearchBar' }).waitFor({ timeout: 30_000 });
+    assert.match(await wb.activeEditorText(page), /export default function App/);
+    forReadme(await browser!.shot(page, 'file-open'), 'files-and-editor.png');
   });
 
-  it('offers "CodeCraft: Sync Now" in the command palette', async () => {
-    const rows = await wb.paletteRows(page, 'CodeCraft: Sync Now');
-    await rows.filter({ hasText: 'CodeCraft: Sync Now' }).first().waitFor({ timeout: 20_000 });
-    await browser!.shot(page, 'palette');
-    await page.keyboard.press('Escape');
-    await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
-  });
-
-  it('runs "CodeCraft: Sync Now" and reports it to the user', async () => {
+  it('runs "CodeCraft: Sync Now" from the palette and says what changed; the status bar says synced', async () => {
     await wb.runCommand(page, 'CodeCraft: Sync Now');
-    const toast = wb.notification(page, /CodeCraft[\s\S]*sync/i).first();
+    const toast = wb.notification(page, /CodeCraft: synced — /).first();
     await toast.waitFor({ timeout: 30_000 });
     await wb.animationsDone(toast);
+    await page.locator('.statusbar-item[aria-label*="CodeCraft: synced"]').first().waitFor({ timeout: 30_000 });
     await browser!.shot(page, 'sync-now');
+  });
+
+  it("signs out from the Accounts menu and shows the signed-out welcome again", async () => {
+    // VS Code asks first; then CodeCraft signs out and offers to remove the local data.
+    const dialog = page.locator('.monaco-dialog-box');
+    for (let attempt = 1; ; attempt++) {
+      await page.locator('.activitybar a.action-label[aria-label^="Accounts"]').first().click();
+      await page.locator('.monaco-menu .action-label', { hasText: DEMO.email }).first().hover();
+      const signOut = page.locator('.monaco-menu .action-label', { hasText: /^Sign Out$/ }).first();
+      await signOut.waitFor({ timeout: 10_000 });
+      await signOut.click();
+      // A click while the submenu is still opening can be lost; try the menu again then.
+      if (await dialog.waitFor({ timeout: 5_000 }).then(() => true, () => false)) break;
+      if (attempt === 3) assert.fail('the Accounts menu did not open the sign-out dialog');
+      await page.keyboard.press('Escape');
+    }
+    await browser!.shot(page, 'accounts-sign-out');
+    await dialog.getByRole('button', { name: 'Sign Out' }).click();
+    const offer = wb.notification(page, /Remove this account's projects and files/).first();
+    await offer.waitFor({ timeout: 30_000 });
+    await offer.getByRole('button', { name: 'Remove' }).click();
+    await welcome().filter({ hasText: 'Sign in to CodeCraft to see your projects' }).waitFor({ timeout: 30_000 });
+    await welcome().getByRole('button', { name: 'Sign In' }).waitFor({ timeout: 30_000 });
+    assert.equal(await page.locator(`${PROJECTS} [role=treeitem]`).count(), 0);
+    await page.locator('.statusbar-item[aria-label*="not signed in"]').first().waitFor({ timeout: 30_000 });
+    assert.equal(backend!.realtime.connections, 0, 'the realtime socket is closed');
+    await browser!.shot(page, 'signed-out-again');
   });
 });

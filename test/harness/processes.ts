@@ -13,7 +13,8 @@ export function removeOnExit(dir: string): void {
   tempDirs.add(dir);
 }
 
-function alive(pid: number): boolean {
+/** Whether a process exists (signal 0). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -74,17 +75,36 @@ function killAllNow(): void {
   tempDirs.clear();
 }
 
+const stoppers = new Set<() => Promise<void>>();
+/** How long a signal waits for the graceful stops before it kills what is left. */
+const GRACEFUL_STOP_MS = 10_000;
+
+/**
+ * Run `stop` (e.g. close a server) when the run is interrupted, before what is
+ * still tracked is killed. Returns a function that unregisters it.
+ */
+export function stopOnInterrupt(stop: () => Promise<void>): () => void {
+  stoppers.add(stop);
+  return () => void stoppers.delete(stop);
+}
+
 let installed = false;
-/** Kill every tracked group on exit and on SIGINT/SIGTERM/SIGHUP. Idempotent. */
+/** On SIGINT/SIGTERM/SIGHUP: the graceful stops, then kill every tracked group; on exit: kill. Idempotent. */
 export function installExitHandlers(): void {
   if (installed) return;
   installed = true;
   process.on('exit', killAllNow);
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.once(sig, () => {
-      process.stderr.write(`\n${sig}: stopping ${live.size} process group(s)\n`);
-      killAllNow();
-      process.exit(sig === 'SIGINT' ? 130 : 143);
+      process.stderr.write(`\n${sig}: stopping what this run started\n`);
+      let timer: NodeJS.Timeout | undefined;
+      const graceful = Promise.allSettled([...stoppers].map((stop) => stop()));
+      const limit = new Promise((r) => (timer = setTimeout(r, GRACEFUL_STOP_MS)));
+      void Promise.race([graceful, limit]).then(() => {
+        clearTimeout(timer);
+        killAllNow();
+        process.exit(sig === 'SIGINT' ? 130 : 143);
+      });
     });
   }
 }

@@ -1,10 +1,15 @@
 /**
  * `npm run test:vscode`: runs test/integration (mocha, bundled to out/test/integration) INSIDE a
- * real VS Code extension host, in two phases sharing one user-data dir (and, on code-server, one
- * browser profile, where the web workbench keeps globalState):
+ * real VS Code extension host, in phases sharing one user-data dir (and, on code-server, one
+ * browser profile, where the web workbench keeps globalState and secrets):
  *
- *   phase 1  prefill.js  writes an identity + projects through the extension's own API
- *   phase 2  index.js    a fresh extension host (a reload) asserts activation, timings, commands
+ *   phase 1  prefill.js   writes an identity, its session, projects and files through the extension's own API
+ *   phase 2  index.js     a fresh extension host (a reload) asserts activation, timings, commands, offline
+ *   phase 3  signin.js    signs in to the local backend (demo seed) through the Sign In prompts
+ *   phase 4  signedin.js  a reload: the session restored, the views, Sync Now, Sign Out
+ *
+ * The runner starts the local backend (in this process) with two test-only routes (open realtime
+ * sockets; drop the demo user's sessions) and passes its URL to the extension host.
  *
  * Runner choice: desktop VS Code through @vscode/test-electron when it can be downloaded (a quick
  * probe) and a display exists; otherwise code-server 4.100.3 (VS Code 1.100.3) driven by headless
@@ -22,12 +27,35 @@ import { QUIET_SETTINGS, startCodeServer, type CodeServer } from './codeServer';
 import { runExtensionTestsPhase, waitForPersistedGlobalState } from './extHostRunner';
 import { ARTIFACTS, CACHE, CS_VERSION, EXTENSION_ID, INTEGRATION_OUT, ROOT, VSCODE_VERSION, artifactsDir, missingPrerequisite } from './paths';
 import { installExitHandlers, removeOnExit } from './processes';
-import { TEST_PROJECTS, TEST_PROJECT_TITLES, TestEnv } from '../integration/fixtures';
+import { BackendProbe, DEMO, TEST_PROJECTS, TEST_PROJECT_TITLES, TestEnv } from '../integration/fixtures';
+import { startBackend, type Backend } from '../backend/index';
+import type { Page } from 'playwright-core';
 import { treeItem, viewPaneHeader } from './workbench';
 
 const EXT_DEV_PATH = ROOT;
 const PREFILL = join(INTEGRATION_OUT, 'prefill.js');
 const SUITE = join(INTEGRATION_OUT, 'index.js');
+const SIGNIN = join(INTEGRATION_OUT, 'signin.js');
+const SIGNEDIN = join(INTEGRATION_OUT, 'signedin.js');
+
+/** The phases, in order; `persisted`: text the extension's globalState must hold before the next reload. */
+const PHASES = [
+  { name: 'phase 1 (pre-fill the local store through the extension API)', tests: PREFILL, shot: 'phase1-prefill', persisted: TEST_PROJECTS[0]!.$id },
+  { name: 'phase 2 (reload: fresh extension host, same user data and browser profile)', tests: SUITE, shot: 'phase2-suite', domCheck: true },
+  { name: 'phase 3 (sign in to the local backend through the prompts)', tests: SIGNIN, shot: 'phase3-signin', persisted: DEMO.recipeBox.id },
+  { name: 'phase 4 (reload: restored session, views, Sync Now, Sign Out)', tests: SIGNEDIN, shot: 'phase4-signedin' },
+] as const;
+
+/** The local backend with the demo seed, plus the test-only routes the suites probe. */
+async function startTestBackend(): Promise<Backend> {
+  const backend = await startBackend({ seed: 'demo' });
+  backend.app.route('GET', BackendProbe.sockets, () => ({ status: 200, body: { connections: backend.realtime.connections } }));
+  backend.app.route('POST', BackendProbe.dropSessions, () => {
+    backend.storage.sql.prepare('DELETE FROM sessions WHERE userId = ?').run('demo');
+    return { status: 200, body: {} };
+  });
+  return backend;
+}
 const PROBE_TIMEOUT_MS = 8_000;
 
 const log = (s: string): void => {
@@ -72,8 +100,8 @@ async function chooseRunner(): Promise<Choice> {
   }
 }
 
-/** Desktop VS Code via @vscode/test-electron: both phases with one --user-data-dir. */
-async function runOnElectron(executable: string, hole: BlackHole, state: string): Promise<number> {
+/** Desktop VS Code via @vscode/test-electron: every phase with one --user-data-dir. */
+async function runOnElectron(executable: string, hole: BlackHole, backend: Backend, state: string): Promise<number> {
   const { runTests } = await import('@vscode/test-electron');
   const userDataDir = join(state, 'user-data');
   const folder = join(state, 'workspace');
@@ -83,17 +111,17 @@ async function runOnElectron(executable: string, hole: BlackHole, state: string)
   const common = {
     vscodeExecutablePath: executable,
     extensionDevelopmentPath: EXT_DEV_PATH,
-    extensionTestsEnv: { [TestEnv.endpoint]: hole.endpoint, [TestEnv.hooks]: '1' },
+    extensionTestsEnv: { [TestEnv.endpoint]: hole.endpoint, [TestEnv.backend]: backend.url },
     launchArgs: [folder, '--user-data-dir', userDataDir, '--extensions-dir', join(state, 'extensions'),
       '--disable-workspace-trust', '--skip-welcome', '--skip-release-notes', '--disable-gpu'],
   };
-  for (const [name, extensionTestsPath] of [['phase 1 (pre-fill)', PREFILL], ['phase 2 (assertions)', SUITE]] as const) {
-    log(`${name}: desktop VS Code ${VSCODE_VERSION}`);
+  for (const phase of PHASES) {
+    log(`${phase.name}: desktop VS Code ${VSCODE_VERSION}`);
     let code: number;
     try {
-      code = await runTests({ ...common, extensionTestsPath });
+      code = await runTests({ ...common, extensionTestsPath: phase.tests });
     } catch (err) {
-      log(`${name} failed: ${(err as Error).message}`);
+      log(`${phase.name} failed: ${(err as Error).message}`);
       return 1;
     }
     if (code !== 0) return code;
@@ -101,8 +129,8 @@ async function runOnElectron(executable: string, hole: BlackHole, state: string)
   return 0;
 }
 
-/** code-server + headless Chromium: both phases in one code-server and one browser profile. */
-async function runOnCodeServer(hole: BlackHole, state: string): Promise<number> {
+/** code-server + headless Chromium: every phase in one code-server and one browser profile. */
+async function runOnCodeServer(hole: BlackHole, backend: Backend, state: string): Promise<number> {
   const outDir = artifactsDir('vscode');
   const shots = join(outDir, 'screenshots');
   rmSync(shots, { recursive: true, force: true });
@@ -114,7 +142,7 @@ async function runOnCodeServer(hole: BlackHole, state: string): Promise<number> 
       state: join(state, 'cs'),
       logFile: join(outDir, 'code-server.log'),
       settings: { 'codecraft.endpoint': hole.endpoint },
-      env: { [TestEnv.endpoint]: hole.endpoint, [TestEnv.domAck]: ackFile, [TestEnv.hooks]: '1' },
+      env: { [TestEnv.endpoint]: hole.endpoint, [TestEnv.domAck]: ackFile, [TestEnv.backend]: backend.url },
     });
     log(`code-server ${CS_VERSION} (pid ${cs.pid}) on ${cs.url}`);
     browser = await launchBrowser({ profileDir: join(state, 'browser'), shotsDir: shots });
@@ -124,32 +152,22 @@ async function runOnCodeServer(hole: BlackHole, state: string): Promise<number> 
       if (!NOISE.test(line)) process.stdout.write(`${line}\n`);
     };
 
-    log('phase 1 (pre-fill the local store through the extension API)');
-    const p1 = await runExtensionTestsPhase({ browser, cs, extensionDevelopmentPath: EXT_DEV_PATH, extensionTestsPath: PREFILL, shotName: 'phase1-prefill', log: exthostLog });
-    log(`phase 1 exited with code ${p1.code} after ${p1.durationMs} ms`);
-    if (p1.code !== 0) return p1.code;
-    // the web workbench keeps globalState in the browser profile's IndexedDB: make sure it is
-    // written before the reload, or phase 2 would start from an empty store
-    await waitForPersistedGlobalState(p1.page, EXTENSION_ID, TEST_PROJECTS[0]!.$id);
-    await p1.page.close();
-
-    log('phase 2 (reload: fresh extension host, same user data and browser profile)');
-    const p2 = await runExtensionTestsPhase({
-      browser, cs, extensionDevelopmentPath: EXT_DEV_PATH, extensionTestsPath: SUITE, shotName: 'phase2-suite', log: exthostLog,
-      // the suite reveals the Projects view; check the rows really rendered and tell it what we saw
-      during: async (page) => {
-        await viewPaneHeader(page, 'Projects').waitFor({ timeout: 60_000 });
-        for (const title of TEST_PROJECT_TITLES) await treeItem(page, title).first().waitFor({ timeout: 60_000 });
-        const seen = (await page.locator('.sidebar [role=treeitem] .label-name').allInnerTexts()).map((s) => s.trim());
-        await browser!.shot(page, 'phase2-projects-view');
-        // temp file + rename: the suite polls for the file and must never read it half-written
-        writeFileSync(`${ackFile}.tmp`, JSON.stringify(seen.filter((s) => TEST_PROJECT_TITLES.includes(s))));
-        renameSync(`${ackFile}.tmp`, ackFile);
-      },
-    });
-    if (p2.duringError) log(`the Projects rows did not show up in the workbench DOM: ${(p2.duringError as Error).message.split('\n')[0]}`);
-    log(`phase 2 exited with code ${p2.code} after ${p2.durationMs} ms`);
-    return p2.code;
+    for (const phase of PHASES) {
+      log(phase.name);
+      const result = await runExtensionTestsPhase({
+        browser, cs, extensionDevelopmentPath: EXT_DEV_PATH, extensionTestsPath: phase.tests, shotName: phase.shot, log: exthostLog,
+        // the suite reveals the Projects view; check the rows really rendered and tell it what we saw
+        during: 'domCheck' in phase ? (page) => ackProjectRows(page, browser!, ackFile) : undefined,
+      });
+      if (result.duringError) log(`the Projects rows did not show up in the workbench DOM: ${(result.duringError as Error).message.split('\n')[0]}`);
+      log(`${phase.name.split(' (')[0]} exited with code ${result.code} after ${result.durationMs} ms`);
+      if (result.code !== 0) return result.code;
+      // the web workbench keeps globalState in the browser profile's IndexedDB: make sure it is
+      // written before the reload, or the next phase would start from an older store
+      if ('persisted' in phase) await waitForPersistedGlobalState(result.page, EXTENSION_ID, phase.persisted);
+      await result.page.close();
+    }
+    return 0;
   } finally {
     if (browser) await browser.close();
     if (cs) {
@@ -160,12 +178,23 @@ async function runOnCodeServer(hole: BlackHole, state: string): Promise<number> 
   }
 }
 
+/** Waits for the pre-filled project rows in the rendered Projects view and writes what it saw to ackFile. */
+async function ackProjectRows(page: Page, browser: Browser, ackFile: string): Promise<void> {
+  await viewPaneHeader(page, 'Projects').waitFor({ timeout: 60_000 });
+  for (const title of TEST_PROJECT_TITLES) await treeItem(page, title).first().waitFor({ timeout: 60_000 });
+  const seen = (await page.locator('.sidebar [role=treeitem] .label-name').allInnerTexts()).map((s) => s.trim());
+  await browser.shot(page, 'phase2-projects-view');
+  // temp file + rename: the suite polls for the file and must never read it half-written
+  writeFileSync(`${ackFile}.tmp`, JSON.stringify(seen.filter((s) => TEST_PROJECT_TITLES.includes(s))));
+  renameSync(`${ackFile}.tmp`, ackFile);
+}
+
 async function main(): Promise<number> {
   installExitHandlers();
   const t0 = Date.now();
   rmSync(join(ARTIFACTS, 'vscode'), { recursive: true, force: true });
   build();
-  for (const f of [PREFILL, SUITE]) if (!existsSync(f)) throw new Error(`${f} is missing after the build`);
+  for (const phase of PHASES) if (!existsSync(phase.tests)) throw new Error(`${phase.tests} is missing after the build`);
   if (!existsSync(join(ROOT, 'dist', 'extension.js'))) throw new Error('dist/extension.js is missing after `npm run build`');
 
   const choice = await chooseRunner();
@@ -179,13 +208,16 @@ async function main(): Promise<number> {
 
   const hole = await startBlackHole();
   log(`black-hole endpoint ${hole.endpoint} (accepts, never answers)`);
+  const backend = await startTestBackend();
+  log(`local backend (demo seed) ${backend.url}`);
   const state = mkdtempSync(join(tmpdir(), 'ccvt-'));
   removeOnExit(state);
   let code = 2;
   try {
-    code = choice.runner === 'electron' ? await runOnElectron(choice.executable, hole, state) : await runOnCodeServer(hole, state);
+    code = choice.runner === 'electron' ? await runOnElectron(choice.executable, hole, backend, state) : await runOnCodeServer(hole, backend, state);
   } finally {
     await hole.close();
+    await backend.stop();
     const ack = join(state, 'dom-ack.json');
     if (existsSync(ack)) log(`rows seen in the workbench DOM: ${readFileSync(ack, 'utf8')}`);
     // logs and screenshots are in .artifacts/vscode; the rest of the state only on request

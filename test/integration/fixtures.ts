@@ -1,3 +1,5 @@
+import { assistantCorpus } from '../webview/xssCorpus';
+
 /**
  * The data the integration and UI suites pre-fill into the extension's local store, and the
  * environment contract between the runners (test/harness) and the code that runs inside the
@@ -12,11 +14,29 @@ export const TestEnv = {
   endpoint: 'CODECRAFT_TEST_ENDPOINT',
   /** a file the code-server runner writes once it has seen the project rows in the workbench DOM */
   domAck: 'CODECRAFT_TEST_DOM_ACK',
-  /** turns on the extension's test-only API (pre-filling the store) outside extension test mode */
-  hooks: 'CODECRAFT_TEST_HOOKS',
+  /** the local backend (demo seed) the runner started, e.g. http://127.0.0.1:PORT/v1 */
+  backend: 'CODECRAFT_TEST_BACKEND',
+} as const;
+
+/** Test-only routes the runners add to the local backend they start (never part of the backend itself). */
+export const BackendProbe = {
+  /** GET → { connections }: open realtime sockets */
+  sockets: '/__test/realtime-connections',
+  /** POST → deletes every session of the demo user, as Appwrite's session limit deletes the oldest */
+  dropSessions: '/__test/drop-sessions',
+} as const;
+
+/** The demo account the local backend's `demo` seed creates. */
+export const DEMO = {
+  email: 'demo@codecraft.dev',
+  password: 'codecraft-demo',
+  projects: ['Recipe Box', 'Habit Tracker', 'Bookmarks API'],
+  recipeBox: { id: 'demo-recipe-box', slug: 'recipe-box', file: 'src/components/RecipeCard.tsx' },
 } as const;
 
 export const TEST_USER_ID = 'user-integration-1';
+/** The session phase 1 stores for the test identity (on an endpoint that never answers). */
+export const TEST_SESSION = { secret: 'integration-session-secret', email: 'integration@codecraft.dev' };
 
 export function testIdentity(endpoint: string) {
   return { endpoint, project: 'codecraft', database: 'codecraft', userId: TEST_USER_ID };
@@ -93,12 +113,40 @@ export const TEST_FILES = [
   fileDoc(7, 'docs/a%2Fb.txt', 'file', 'not a slash\n', null),
 ];
 
+const messageDoc = (i: number, id: string, role: 'user' | 'assistant', content: string) => ({
+  $id: id,
+  $collectionId: 'messages',
+  $databaseId: 'codecraft',
+  $createdAt: at(20 + Math.min(i, 39)),
+  $updatedAt: at(20 + Math.min(i, 39)),
+  $permissions: [],
+  projectId: FILES_PROJECT.$id,
+  userId: TEST_USER_ID,
+  role,
+  content,
+  sequence: i,
+});
+
+/** The readable end of the first project's conversation (what the screenshots show). */
+export const TEST_CONVERSATION: { role: 'user' | 'assistant'; content: string }[] = [
+  { role: 'user', content: 'Build me a weather dashboard in React: pick a city and see its forecast.' },
+  {
+    role: 'assistant',
+    content:
+      'I set up the dashboard. The city picker lives in `src/App.tsx`:\n\n```tsx\n' + APP_TSX + '```\n\nThe forecast itself is in `src/components/Forecast.tsx`; see the [React docs](https://react.dev/learn) for how state flows down.',
+  },
+  { role: 'user', content: 'Great. Can you show the temperature in both °C and °F?' },
+  {
+    role: 'assistant',
+    content: 'Sure. I will add a **unit toggle** next to the city picker:\n\n1. keep the unit in state (`"C"` or `"F"`)\n2. convert with `f = c * 9 / 5 + 32`\n3. remember the choice in `localStorage`\n\nSay *go* and I will write it.',
+  },
+];
+
+/** The first project's conversation: the XSS corpus first (older), then TEST_CONVERSATION (newest). */
+export const TEST_MESSAGES = [
+  ...assistantCorpus().map((m, i) => messageDoc(i + 1, m.id, 'assistant', m.content)),
+  ...TEST_CONVERSATION.map((m, i) => messageDoc(assistantCorpus().length + i + 1, `itest-msg-${i + 1}`, m.role, m.content)),
+];
+
 /** The extension's exported API (what activate() returns). */
-export interface CodeCraftApi {
-  readonly timings: { activateStart: number; projectsPainted?: number; projectsPaintedCount?: number };
-  readonly storageFolder: string;
-  filesViewProject(): string | undefined;
-  storeStats(): { quarantined: number; droppedItems: number };
-  projectItems(): Promise<{ id: string; label: string; description?: string }[]>;
-  prefillForTests(identity: { endpoint: string; project: string; database: string; userId: string }, projects: unknown[], files?: unknown[]): Promise<void>;
-}
+export type { CodeCraftApi } from '../../src/extension';

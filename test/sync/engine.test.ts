@@ -16,7 +16,7 @@ describe('sync engine against the local backend', function () {
   let requests: { method: string; path: string }[] = [];
 
   beforeEach(async () => {
-    backend = await startBackend({ seed: 'demo', abuseLimits: false } as never);
+    backend = await startBackend({ seed: 'demo', abuse: false });
     requests = [];
     backend.onResponse((r) => {
       const rec = r as unknown as { method?: string; path?: string };

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   ApplicationScopedSettings,
+  AuthProvider,
   CommandTitles,
   Commands,
   ContextKeys,
@@ -12,6 +13,7 @@ import {
   Settings,
   ViewContainers,
   Views,
+  WebviewPanels,
 } from '../../src/vscode/ids';
 
 const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8'));
@@ -43,6 +45,14 @@ describe('package.json contributes match src/vscode/ids.ts', () => {
       .filter((m) => m.when === 'false')
       .map((m) => m.command);
     assert.deepEqual(sorted(hidden), sorted(PaletteHidden));
+  });
+
+  it("offers Open Chat in the palette and on every project row of the Projects view", () => {
+    const palette = contributes.menus.commandPalette as { command: string }[];
+    assert.ok(!palette.some((m) => m.command === Commands.openChat), 'Open Chat stays in the palette (it asks for the project)');
+    const rows = (contributes.menus['view/item/context'] as { command: string; when: string; group: string }[]).filter((m) => m.command === Commands.openChat);
+    assert.ok(rows.length >= 1);
+    for (const m of rows) assert.equal(m.when, 'view == codecraft.projects && viewItem =~ /^project/');
   });
 
   it('has the CodeCraft activity-bar container with the Projects and Files views', () => {
@@ -103,9 +113,27 @@ describe('package.json contributes match src/vscode/ids.ts', () => {
     }
   });
 
+  it('contributes the CodeCraft authentication provider (the Accounts menu) and activates on its requests', () => {
+    assert.deepEqual(contributes.authentication, [{ id: AuthProvider.id, label: AuthProvider.label }]);
+    assert.ok(pkg.activationEvents.includes(`onAuthenticationRequest:${AuthProvider.id}`));
+  });
+
+  it('offers Copy Slug on project rows and Copy Path on file and folder rows, and Sign In on the signed-out welcome', () => {
+    const context = contributes.menus['view/item/context'] as { command: string; when: string }[];
+    const where = (command: string) => context.find((m) => m.command === command)?.when ?? '';
+    assert.ok(where(Commands.copySlug).includes(`view == ${Views.projects}`) && where(Commands.copySlug).includes('viewItem =~ /^project/'), where(Commands.copySlug));
+    assert.ok(where(Commands.copyPath).includes(`view == ${Views.files}`) && where(Commands.copyPath).includes('file|folder'), where(Commands.copyPath));
+    const signedOut = (contributes.viewsWelcome as { view: string; when: string; contents: string }[]).find(
+      (w) => w.view === Views.projects && w.when.includes(`!${ContextKeys.signedIn}`),
+    );
+    assert.ok(signedOut?.contents.includes(`(command:${Commands.signIn})`), 'the signed-out welcome has a Sign In button');
+  });
+
   it('activates on startup and on its views, and declares virtual-workspace and trust support', () => {
     assert.ok(pkg.activationEvents.includes('onStartupFinished'));
     for (const v of Object.values(Views)) assert.ok(pkg.activationEvents.includes(`onView:${v}`), v);
+    // Without it, a panel open before a reload would not come back.
+    for (const p of Object.values(WebviewPanels)) assert.ok(pkg.activationEvents.includes(`onWebviewPanel:${p}`), p);
     assert.equal(pkg.capabilities.virtualWorkspaces, true);
     assert.equal(pkg.capabilities.untrustedWorkspaces.supported, true);
     assert.ok(pkg.capabilities.untrustedWorkspaces.description.length > 20);

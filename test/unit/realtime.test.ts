@@ -517,6 +517,22 @@ describe("realtime client against the local backend's realtime and its faults", 
     assert.ok(states.filter((s) => s.state === 'connected').length >= 2);
   });
 
+  it('after sign-out the server keeps delivering to an open feed (as Appwrite does); a disposed feed hears nothing', async () => {
+    start();
+    await until(() => feed!.state === 'connected', 5000, 'connected');
+    backend.auth.deleteAllSessions(userId); // signed out elsewhere: the secret opens nothing now
+    write('after-sign-out');
+    await until(() => events.length === 1, 5000, 'still delivered');
+    assert.equal(events[0]!.change?.id, 'after-sign-out', 'Appwrite keeps the roles a socket authenticated with');
+    feed!.dispose();
+    await until(() => backend.realtime.connections === 0, 5000, 'socket closed');
+    // No socket is left on the server to deliver to, and the feed does not reconnect.
+    write('after-dispose');
+    assert.equal(backend.realtime.connections, 0);
+    assert.equal(feed!.state, 'closed');
+    assert.equal(events.length, 1, 'a disposed feed hears nothing more');
+  });
+
   it('an invalid session → error 1003 → closed, no retry', async () => {
     start({ session: 'not-a-session' });
     await until(() => feed!.state === 'closed', 5000, 'closed');

@@ -483,6 +483,130 @@ describe("the adapter against the local backend's injected faults", function () 
     assert.equal((await remote.account()).$id, userId);
   });
 
+  it('the abuse limit: RateLimitedError on a create in another collection once the shared bucket is spent, and waiting for its reset works', async () => {
+    // Its own backend on a clock the test moves: 20 s into a minute.
+    let now = Date.UTC(2025, 5, 1, 12, 0, 20);
+    const limited = await startBackend({ now: () => now });
+    try {
+      limited.createUser('rate@example.com', 'password-1234');
+      const remote = AppwriteRemoteApi.create({
+        endpoint: limited.url,
+        project: limited.projectId,
+        databaseId: limited.databaseId,
+        session: limited.createSession('rate@example.com', 'password-1234').secret,
+      });
+      for (let n = 0; n < 120; n++) {
+        if (n % 2) await remote.create('messages', `m${n}`, { projectId: 'rate', role: 'user', content: 'x', sequence: n });
+        else await remote.create('files', `f${n}`, { projectId: 'rate', path: `f${n}.ts`, type: 'file', content: '' });
+      }
+      const e = await failure(remote.create('projects', 'p121', { userId: 'x', title: 't', slug: 's', framework: 'react', status: 'active' }));
+      assert.ok(e instanceof RateLimitedError, e.name);
+      assert.equal(e.details.type, 'general_rate_limit_exceeded');
+      const windowEnd = (Math.floor(now / 60_000) + 1) * 60_000;
+      assert.equal(e.resetAt, windowEnd, 'resetAt is the end of the 60-second window');
+      // Waiting on a clock that is the backend's: it asks for exactly the time left (plus the margin).
+      const asked: number[] = [];
+      const clock = {
+        now: () => now,
+        setTimeout: (fn: () => void, ms: number) => {
+          asked.push(ms);
+          now += ms;
+          setImmediate(fn);
+          return { dispose() {} };
+        },
+      };
+      await waitForRateLimitReset(e, { clock, marginMs: 250 });
+      assert.deepEqual(asked, [windowEnd - Date.UTC(2025, 5, 1, 12, 0, 20) + 250]);
+      const created = await remote.create('projects', 'p121', { userId: 'x', title: 't', slug: 's', framework: 'react', status: 'active' });
+      assert.equal(created.$id, 'p121');
+    } finally {
+      await limited.stop();
+    }
+  });
+
+  it('equal timestamps: an update in the same millisecond keeps $updatedAt, and a second update based on it is not refused', async () => {
+    const remote = remoteFor();
+    const base = await remote.create('files', 'same-ms', { projectId: 'p', path: 'a.ts', type: 'file', content: 'v0' });
+    backend.faults.set({ sameMillisecond: 1 });
+    const mine = await remote.update('files', 'same-ms', { content: 'mine' }, { basedOn: base.$updatedAt });
+    assert.equal(mine.$updatedAt, base.$updatedAt, 'the stamp did not move');
+    // Another writer who read v0: Appwrite accepts it (stored stamp = its base), so the stamp alone
+    // cannot tell the two edits apart — the caller must compare content.
+    const theirs = await remote.update('files', 'same-ms', { content: 'theirs' }, { basedOn: base.$updatedAt });
+    assert.equal(theirs.content, 'theirs');
+    assert.equal(theirs.$updatedAt, base.$updatedAt);
+  });
+
+  it('a lost answer after commit: NetworkError; the retried create → ConflictError carrying what was stored, the retried conditional update → ConflictError against its own write', async () => {
+    const remote = remoteFor();
+    backend.faults.set({ lostAnswer: 1 });
+    const lost = await failure(remote.create('messages', 'lost-create', { projectId: 'p', role: 'user', content: 'mine', sequence: 1 }));
+    assert.ok(lost instanceof NetworkError && lost.retryable, lost.name);
+    backend.faults.set({ lostAnswer: 0 });
+    const retry = await failure(remote.create('messages', 'lost-create', { projectId: 'p', role: 'user', content: 'mine', sequence: 1 }));
+    assert.ok(retry instanceof ConflictError, retry.name);
+    assert.equal(retry.details.type, 'document_already_exists');
+    assert.equal((retry.current as { content?: string } | undefined)?.content, 'mine', 'the stored document is ours');
+
+    const base = await remote.get('messages', 'lost-create');
+    backend.faults.set({ lostAnswer: 1 });
+    assert.ok((await failure(remote.update('messages', 'lost-create', { content: 'edited' }, { basedOn: base.$updatedAt }))) instanceof NetworkError);
+    backend.faults.set({ lostAnswer: 0 });
+    const again = await failure(remote.update('messages', 'lost-create', { content: 'edited' }, { basedOn: base.$updatedAt }));
+    assert.ok(again instanceof ConflictError, again.name);
+    assert.equal(again.details.type, 'document_update_conflict');
+    assert.equal((again.current as { content?: string } | undefined)?.content, 'edited', 'the conflict is with its own committed write');
+  });
+
+  it("the backend's own HTML 502 and plain-text 504 → ServerError that quotes no page; the 504's write did commit", async () => {
+    const remote = remoteFor();
+    backend.faults.set({ error502: 1 });
+    const bad = await failure(remote.create('messages', 'via-502', { projectId: 'p', role: 'user', content: 'x', sequence: 1 }));
+    assert.ok(bad instanceof ServerError && bad.retryable, bad.name);
+    assert.equal(bad.details.status, 502);
+    assert.match(bad.message, /^Create messages via-502 failed: HTTP 502 from the server \(text\/html, \d+ bytes\): 502 Bad Gateway$/);
+    assert.ok(!/[<>]|nginx|center/.test(bad.message), bad.message);
+    backend.faults.set({ error502: 0, error504: 1 });
+    const timeout = await failure(remote.create('messages', 'via-504', { projectId: 'p', role: 'user', content: 'x', sequence: 1 }));
+    assert.ok(timeout instanceof ServerError && timeout.retryable, timeout.name);
+    assert.equal(timeout.details.status, 504);
+    assert.match(timeout.message, /HTTP 504 from the server \(text\/plain, \d+ bytes\): upstream request timeout$/);
+    backend.faults.set({ error504: 0 });
+    assert.ok((await failure(remote.get('messages', 'via-502'))) instanceof NotFoundError, 'the 502 wrote nothing');
+    assert.equal((await remote.get('messages', 'via-504')).$id, 'via-504', 'the 504 came after the write');
+  });
+
+  it("pulls and id reconciliation never rely on byte order: the server's collation orders `a` before `B` and `_` after letters", async () => {
+    // One millisecond for every document, so ($updatedAt, $id) ties are decided by the collation alone.
+    const stamp = Date.UTC(2025, 0, 1);
+    const frozen = await startBackend({ now: () => stamp });
+    try {
+      const user = frozen.createUser('order@example.com', 'password-1234');
+      const remote = AppwriteRemoteApi.create({
+        endpoint: frozen.url,
+        project: frozen.projectId,
+        databaseId: frozen.databaseId,
+        session: frozen.createSession('order@example.com', 'password-1234').secret,
+      });
+      const ids = ['Zed', 'apple', 'x_1', 'x1', 'X2', 'mango', 'B-2', 'b.1'];
+      frozen.documents.bulkInsert(frozen.databaseId, 'messages', ids.map((id, i) => ({ $id: id, $permissions: [`read("user:${user.id}")`], projectId: 'order', role: 'user', content: id, sequence: i })));
+      const pages: string[][] = [];
+      let checkpoint: Checkpoint | undefined;
+      for await (const page of remote.listChanges('messages', { projectIds: ['order'], pageSize: 2 })) {
+        pages.push(page.items.map((d) => d.$id));
+        checkpoint = page.checkpoint ?? checkpoint;
+      }
+      assert.deepEqual(pages, [['apple', 'B-2'], ['b.1', 'mango'], ['x1', 'X2'], ['x_1', 'Zed'], []], 'the server order, page by page, never refused as "not advancing"');
+      assert.deepEqual(checkpoint, { updatedAt: new Date(stamp).toISOString().replace('Z', '+00:00'), id: 'Zed' });
+      const again = [];
+      for await (const page of remote.listChanges('messages', { projectIds: ['order'], since: checkpoint, pageSize: 2 })) again.push(...page.items);
+      assert.deepEqual(again, [], 'nothing after the checkpoint');
+      assert.deepEqual(await remote.listIds('messages', { projectIds: ['order'], pageSize: 3 }), ['apple', 'B-2', 'b.1', 'mango', 'x1', 'X2', 'x_1', 'Zed']);
+    } finally {
+      await frozen.stop();
+    }
+  });
+
   it('an offline window → NetworkError, then the same client recovers', async () => {
     const remote = remoteFor();
     assert.equal((await remote.account()).$id, userId); // a pooled keep-alive connection exists

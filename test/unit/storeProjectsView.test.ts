@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import type { Project } from '../../src/core/model';
-import { projectRows } from '../../src/core/projectsView';
+import { projectRows, projectTooltip } from '../../src/core/projectsView';
 import { relativeTime } from '../../src/core/relativeTime';
 
 const NOW = Date.parse('2025-06-15T12:00:00.000Z');
@@ -26,6 +26,17 @@ describe('projects view rows', () => {
     assert.equal(relativeTime(Number.NEGATIVE_INFINITY, NOW), 'never');
   });
 
+  it('tooltip: one detail per line (Markdown hard breaks), with created and updated dates', () => {
+    const p = project('p1', { $createdAt: iso(NOW - 4 * D), $updatedAt: iso(NOW - 2 * H), lastMessageAt: iso(NOW - 2 * H) });
+    const tooltip = projectTooltip(p, NOW);
+    const lines = tooltip.split('\n\n')[1]!.split('  \n');
+    assert.deepEqual(lines.map((l) => l.split(':')[0]), ['Framework', 'Status', 'Slug', 'Last activity', 'Updated', 'Created']);
+    // Markdown escapes keep the punctuation literal.
+    assert.equal(lines[4], 'Updated: 2 h ago \\(2025\\-06\\-15 10:00 UTC\\)');
+    assert.equal(lines[5], 'Created: 4 days ago \\(2025\\-06\\-11 12:00 UTC\\)');
+    assert.match(projectTooltip(project('p2'), NOW), /Created: unknown/);
+  });
+
   it('sorts newest first by lastMessageAt, then $updatedAt, then $id', () => {
     const rows = projectRows(
       [
@@ -49,7 +60,9 @@ describe('projects view rows', () => {
     assert.equal(row!.label, 'My *App*');
     assert.equal(row!.description, 'vue · 3 h ago');
     assert.equal(row!.contextValue, 'project.archived');
-    for (const part of ['My \\*App\\*', 'vue', 'archived', 'my\\-app', '3 h ago', 'A demo']) assert.ok(row!.tooltip.includes(part), part);
+    assert.equal(row!.slug, 'my-app');
+    const tooltip = projectTooltip(row!.project, NOW);
+    for (const part of ['My \\*App\\*', 'vue', 'archived', 'my\\-app', '3 h ago', 'A demo']) assert.ok(tooltip.includes(part), part);
     const [untitled] = projectRows([project('p2', { title: '  ' })], NOW);
     assert.equal(untitled!.label, 's-p2');
     assert.equal(untitled!.description, 'react · never');

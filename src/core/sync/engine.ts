@@ -363,6 +363,9 @@ export class SyncEngine implements Disposable {
         if (kind === 'projects') await this.dropDeletedProjects();
       }
       if (full) {
+        // Appwrite answers a session it no longer knows as a guest, whose lists are empty: without
+        // proof that the session is good, an ended session would look like every document deleted.
+        await this.remote.account({ signal });
         const removed = await this.puller.reconcile(report, signal);
         for (const id of removed.projects) await this.projectGone(id);
         for (const kind of ['messages', 'files'] as const) if (removed[kind].length) await this.deletedElsewhere(kind, removed[kind]);

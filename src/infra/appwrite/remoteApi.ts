@@ -80,17 +80,40 @@ export function chunkEqualValues(attribute: string, values: readonly string[]): 
   return chunks;
 }
 
-function compareCheckpoints(a: Checkpoint, b: Checkpoint): number {
-  const ta = Date.parse(a.updatedAt);
-  const tb = Date.parse(b.updatedAt);
-  if (ta !== tb) return ta < tb ? -1 : 1;
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+/*
+ * The server orders and compares `$id` by its database collation (MariaDB's utf8mb4_general_ci:
+ * `a` < `B`, `_` after letters), not by bytes. Nothing below compares two ids: checkpoints move by
+ * `$updatedAt`, by what the server returned after them, and by which ids were seen.
+ */
+
+function timeOf(cp: Checkpoint): number {
+  return Date.parse(cp.updatedAt);
 }
 
-function maxCheckpoint(a: Checkpoint | undefined, b: Checkpoint | undefined): Checkpoint | undefined {
+/**
+ * The later of two checkpoints that are both safe (everything up to each has been seen). With
+ * equal stamps their order is the server's string order, which the client does not assume: the
+ * first is kept, and the next pull may see again documents of that millisecond (skipped by
+ * (`$id`, `$updatedAt`) as already known).
+ */
+function laterCheckpoint(a: Checkpoint | undefined, b: Checkpoint | undefined): Checkpoint | undefined {
   if (!a) return b;
   if (!b) return a;
-  return compareCheckpoints(a, b) >= 0 ? a : b;
+  return timeOf(b) > timeOf(a) ? b : a;
+}
+
+/**
+ * Where a pull of one chunk has reached: `end`, the last document the server returned after
+ * `start`, when it is at or past `since`. It is, when its stamp is later, when the pull started at
+ * `since` itself (the server returned only documents after it), or when `since`'s document was
+ * among those returned at that stamp (so `end` came after it in the server's order).
+ */
+function reachedFrom(since: Checkpoint | undefined, end: Checkpoint | undefined, startedAtSince: boolean, seen: ReadonlySet<string>): Checkpoint | undefined {
+  if (!since || !end) return end ?? since;
+  const te = timeOf(end);
+  const ts = timeOf(since);
+  if (te !== ts) return te > ts ? end : since;
+  return startedAtSince || seen.has(since.id) ? end : since;
 }
 
 function rawCheckpoint(doc: unknown): Checkpoint | undefined {
@@ -193,6 +216,9 @@ export class AppwriteRemoteApi implements RemoteApi {
       const chunk = chunks[c];
       const lastChunk = c === chunks.length - 1;
       let cursor = start;
+      /** Ids this chunk's pages returned: a full page whose last document was already seen does not advance. */
+      const seen = new Set<string>();
+      let chunkEnd: Checkpoint | undefined;
       for (;;) {
         const queries: string[] = [];
         if (chunk) queries.push(Query.equal(this.scopeAttribute(kind), chunk));
@@ -205,17 +231,24 @@ export class AppwriteRemoteApi implements RemoteApi {
         }
         const end = documents.length ? rawCheckpoint(documents[documents.length - 1]) : undefined;
         const full = documents.length >= pageSize;
-        if (full && (!end || (cursor && compareCheckpoints(end, cursor) <= 0))) {
-          // Keyset paging needs the last document's ($updatedAt, $id) to move forward.
+        if (full && (!end || seen.has(end.id) || (cursor && timeOf(end) < timeOf(cursor)))) {
+          // Keyset paging needs each full page to end on a document not seen before, not earlier than the cursor.
           throw new ServerError(`List ${kind} failed: the server's page does not advance past the checkpoint`);
         }
-        if (end) cursor = end;
+        for (const d of documents) {
+          const cp = rawCheckpoint(d);
+          if (cp) seen.add(cp.id);
+        }
+        if (end) {
+          cursor = end;
+          chunkEnd = end;
+        }
         const chunkDone = !full;
-        if (chunkDone) reached = maxCheckpoint(reached, cursor && cursor.id !== '' ? cursor : undefined);
+        if (chunkDone) reached = laterCheckpoint(reached, reachedFrom(since, chunkEnd, start === since, seen));
         const done = chunkDone && lastChunk;
         // Only the last chunk's progress may be persisted: earlier chunks are complete
         // before it starts, later ones have not started.
-        const checkpoint = done ? reached : lastChunk ? maxCheckpoint(since, end) : undefined;
+        const checkpoint = done ? reached : lastChunk ? reachedFrom(since, chunkEnd, start === since, seen) : undefined;
         const page: ChangePage<K> = { kind, items: valid as DocumentOf<K>[], rejected, checkpoint, done };
         if (serverTime !== undefined) page.serverTime = serverTime;
         yield page;

@@ -5,6 +5,9 @@ import { normalizePath } from '../../core/paths';
 import type { Logger } from '../../core/ports';
 import type { LocalStore } from '../../core/store';
 import { projectIdFromAuthority } from '../../core/uris';
+import type { CodeCraftContext } from '../context';
+import { toFileSystemError } from '../errors';
+import { UriScheme } from '../ids';
 import { fileUri } from '../views/filesTreeProvider';
 
 const encoder = new TextEncoder();
@@ -28,7 +31,10 @@ export class CodeCraftFileSystemProvider implements vscode.FileSystemProvider, v
   ) {
     this.subscription = store.onDidChange((c) => {
       if (c.reason === 'identity') {
+        // Signed out or switched account: editors showing the old account's files are told they are gone.
+        const gone = [...this.trees.values()].flatMap((tree) => tree.roots.map((n) => ({ type: vscode.FileChangeType.Deleted, uri: fileUri(tree.projectId, n.path) })));
         this.trees.clear();
+        if (gone.length) this.changed.fire(gone);
         return;
       }
       if (c.kind !== 'files' || !c.projectId) return;
@@ -43,30 +49,36 @@ export class CodeCraftFileSystemProvider implements vscode.FileSystemProvider, v
     return new vscode.Disposable(() => undefined);
   }
 
-  async stat(uri: vscode.Uri): Promise<vscode.FileStat> {
-    const { tree, path } = await this.locate(uri);
-    if (path === '') return { type: vscode.FileType.Directory, ctime: 0, mtime: 0, size: 0 };
-    const node = tree.node(path);
-    if (!node) throw vscode.FileSystemError.FileNotFound(uri);
-    return statOf(node);
+  stat(uri: vscode.Uri): Promise<vscode.FileStat> {
+    return this.guard(uri, async () => {
+      const { tree, path } = await this.locate(uri);
+      if (path === '') return { type: vscode.FileType.Directory, ctime: 0, mtime: 0, size: 0 };
+      const node = tree.node(path);
+      if (!node) throw vscode.FileSystemError.FileNotFound(uri);
+      return statOf(node);
+    });
   }
 
-  async readDirectory(uri: vscode.Uri): Promise<[string, vscode.FileType][]> {
-    const { tree, path } = await this.locate(uri);
-    const children = tree.children(path);
-    if (!children) {
-      if (tree.node(path)) throw vscode.FileSystemError.FileNotADirectory(uri);
-      throw vscode.FileSystemError.FileNotFound(uri);
-    }
-    return children.map((c) => [c.name, c.type === 'directory' ? vscode.FileType.Directory : vscode.FileType.File]);
+  readDirectory(uri: vscode.Uri): Promise<[string, vscode.FileType][]> {
+    return this.guard(uri, async () => {
+      const { tree, path } = await this.locate(uri);
+      const children = tree.children(path);
+      if (!children) {
+        if (tree.node(path)) throw vscode.FileSystemError.FileNotADirectory(uri);
+        throw vscode.FileSystemError.FileNotFound(uri);
+      }
+      return children.map((c): [string, vscode.FileType] => [c.name, c.type === 'directory' ? vscode.FileType.Directory : vscode.FileType.File]);
+    });
   }
 
-  async readFile(uri: vscode.Uri): Promise<Uint8Array> {
-    const { tree, path } = await this.locate(uri);
-    const node = tree.node(path);
-    if (!node) throw vscode.FileSystemError.FileNotFound(uri);
-    if (node.type === 'directory') throw vscode.FileSystemError.FileIsADirectory(uri);
-    return encoder.encode(node.doc?.content ?? '');
+  readFile(uri: vscode.Uri): Promise<Uint8Array> {
+    return this.guard(uri, async () => {
+      const { tree, path } = await this.locate(uri);
+      const node = tree.node(path);
+      if (!node) throw vscode.FileSystemError.FileNotFound(uri);
+      if (node.type === 'directory') throw vscode.FileSystemError.FileIsADirectory(uri);
+      return encoder.encode(node.doc?.content ?? '');
+    });
   }
 
   createDirectory(uri: vscode.Uri): never {
@@ -82,13 +94,23 @@ export class CodeCraftFileSystemProvider implements vscode.FileSystemProvider, v
     throw this.readOnly(uri);
   }
 
+  /** Every failure leaves as a FileSystemError (see toFileSystemError), never as a raw error. */
+  private async guard<T>(uri: vscode.Uri, body: () => Promise<T>): Promise<T> {
+    try {
+      return await body();
+    } catch (e) {
+      if (!(e instanceof vscode.FileSystemError)) this.log.warn(`${uri.toString()}: ${e instanceof Error ? e.message : String(e)}`);
+      throw toFileSystemError(e, uri);
+    }
+  }
+
   dispose(): void {
     this.subscription.dispose();
     this.changed.dispose();
   }
 
   private readOnly(uri: vscode.Uri): vscode.FileSystemError {
-    return vscode.FileSystemError.NoPermissions(`${uri.toString()} is read-only until CodeCraft sync is connected`);
+    return vscode.FileSystemError.NoPermissions(`${uri.toString()} is read-only: saving CodeCraft files arrives with two-way sync`);
   }
 
   private async locate(uri: vscode.Uri): Promise<{ tree: FileTree; path: string }> {
@@ -158,4 +180,16 @@ function statOf(node: FileTreeNode): vscode.FileStat {
     size: node.type === 'file' ? encoder.encode(doc?.content ?? '').byteLength : 0,
     permissions: vscode.FilePermission.Readonly,
   };
+}
+
+/** The file-system feature: codecraft: URIs served from the local store. */
+export function registerFileSystem(ctx: CodeCraftContext): vscode.Disposable[] {
+  const provider = new CodeCraftFileSystemProvider(ctx.store, ctx.log.for('fs'));
+  return [
+    provider,
+    vscode.workspace.registerFileSystemProvider(UriScheme, provider, {
+      isCaseSensitive: true,
+      isReadonly: new vscode.MarkdownString('CodeCraft files are read-only in this version; saving arrives with two-way sync.'),
+    }),
+  ];
 }

@@ -9,7 +9,6 @@ export interface FileNodeLike {
   name: string;
   path: string;
   type: 'file' | 'directory';
-  children?: readonly FileNodeLike[];
 }
 
 export interface FilesSource {
@@ -17,7 +16,12 @@ export interface FilesSource {
   projectId(): string | undefined;
   /** Top-level nodes of that project's tree (empty while it loads). */
   roots(): readonly FileNodeLike[];
-  readonly onDidChange: vscode.Event<void>;
+  /** A folder's children in the current tree (by path: the node may come from an earlier build). */
+  children(node: FileNodeLike): readonly FileNodeLike[];
+  /** The folder above a node, from its path; undefined at the top level. */
+  parent(node: FileNodeLike): FileNodeLike | undefined;
+  /** Folder nodes whose children changed, or undefined for the whole tree. */
+  readonly onDidChange: vscode.Event<readonly FileNodeLike[] | undefined>;
 }
 
 export interface ExpansionMemory {
@@ -31,16 +35,15 @@ export function fileUri(projectId: string, path: string): vscode.Uri {
 
 /** Converts file-tree nodes into tree items with codecraft: URIs; nothing else. */
 export class FilesTreeProvider implements vscode.TreeDataProvider<FileNodeLike>, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<FileNodeLike | undefined | void>();
+  private readonly changed = new vscode.EventEmitter<FileNodeLike | FileNodeLike[] | undefined | void>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly subscriptions: vscode.Disposable[] = [this.changed];
-  private parents = new WeakMap<FileNodeLike, FileNodeLike>();
 
   constructor(
     private readonly source: FilesSource,
     private readonly expansion: ExpansionMemory,
   ) {
-    this.subscriptions.push(source.onDidChange(() => this.changed.fire()));
+    this.subscriptions.push(source.onDidChange((nodes) => this.changed.fire(nodes ? [...nodes] : undefined)));
   }
 
   getTreeItem(node: FileNodeLike): vscode.TreeItem {
@@ -70,13 +73,11 @@ export class FilesTreeProvider implements vscode.TreeDataProvider<FileNodeLike>,
   }
 
   getChildren(node?: FileNodeLike): FileNodeLike[] {
-    const children = node ? (node.children ?? []) : this.source.roots();
-    if (node) for (const child of children) this.parents.set(child, node);
-    return [...children];
+    return [...(node ? this.source.children(node) : this.source.roots())];
   }
 
   getParent(node: FileNodeLike): FileNodeLike | undefined {
-    return this.parents.get(node);
+    return this.source.parent(node);
   }
 
   dispose(): void {

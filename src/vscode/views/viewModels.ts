@@ -1,17 +1,25 @@
 import * as vscode from 'vscode';
-import { buildFileTree, type FileTree } from '../../core/fileTree';
+import { buildFileTree, type FileTree, type FileTreeNode } from '../../core/fileTree';
+import { foldersToRefresh } from '../../core/fileTreeChanges';
 import type { ProjectFile } from '../../core/model';
+import { parentPath } from '../../core/paths';
 import type { Logger } from '../../core/ports';
 import { projectRows, type ProjectRow } from '../../core/projectsView';
 import type { LocalStore } from '../../core/store';
 import type { ProjectsSource } from './projectsTreeProvider';
 import type { FileNodeLike, FilesSource } from './filesTreeProvider';
 
-/** Projects view data: rows recomputed from the store when projects change. */
+/**
+ * Projects view data: rows recomputed from the store when projects change.
+ * A row keeps its object from one rebuild to the next (the tree view knows
+ * elements by identity), so a change to some projects repaints just their rows.
+ */
 export class ProjectsViewModel implements ProjectsSource, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<void>();
+  /** Fires the rows that changed in place, or undefined when the list itself changed. */
+  private readonly changed = new vscode.EventEmitter<readonly ProjectRow[] | undefined>();
   readonly onDidChange = this.changed.event;
   private cache: ProjectRow[] | undefined;
+  private readonly byId = new Map<string, ProjectRow>();
   private readonly subscription: { dispose(): void };
   /** Date.now() when rows were first built after a store load, and how many. */
   firstBuilt: { at: number; count: number } | undefined;
@@ -22,14 +30,14 @@ export class ProjectsViewModel implements ProjectsSource, vscode.Disposable {
   ) {
     this.subscription = store.onDidChange((change) => {
       if (change.kind !== 'projects') return;
-      this.cache = undefined;
-      this.changed.fire();
+      if (change.reason === 'identity') this.byId.clear();
+      this.update(change.reason === 'identity' ? undefined : change.ids);
     });
   }
 
   rows(): readonly ProjectRow[] {
     if (!this.cache) {
-      this.cache = projectRows(this.store.projects(), this.now());
+      this.cache = this.build();
       if (!this.firstBuilt && this.store.identity) this.firstBuilt = { at: Date.now(), count: this.cache.length };
     }
     return this.cache;
@@ -37,22 +45,60 @@ export class ProjectsViewModel implements ProjectsSource, vscode.Disposable {
 
   /** Relative times age: rebuild descriptions without touching the store. */
   refreshTimes(): void {
-    this.cache = undefined;
-    this.changed.fire();
+    this.update(this.cache?.map((r) => r.id));
   }
 
   dispose(): void {
     this.subscription.dispose();
     this.changed.dispose();
   }
+
+  private build(): ProjectRow[] {
+    const fresh = projectRows(this.store.projects(), this.now());
+    const rows = fresh.map((r) => {
+      const known = this.byId.get(r.id);
+      return known ? Object.assign(known, r) : r;
+    });
+    this.byId.clear();
+    for (const r of rows) this.byId.set(r.id, r);
+    return rows;
+  }
+
+  /** `ids`: the projects that changed, when known. */
+  private update(ids: readonly string[] | undefined): void {
+    const before = this.cache;
+    if (!before) {
+      this.changed.fire(undefined);
+      return;
+    }
+    this.cache = this.build();
+    const sameList = before.length === this.cache.length && before.every((r, i) => r === this.cache![i]);
+    if (ids && sameList) {
+      const wanted = new Set(ids);
+      const rows = this.cache.filter((r) => wanted.has(r.id));
+      if (rows.length) this.changed.fire(rows);
+      return;
+    }
+    this.changed.fire(undefined);
+  }
 }
 
-/** Files view data: the selected project's tree, loaded lazily from the store. */
+/** Same documents in the same versions (a files record keeps its items sorted by path). */
+function sameDocs(a: readonly ProjectFile[], b: readonly ProjectFile[]): boolean {
+  return a.length === b.length && a.every((d, i) => d.$id === b[i]!.$id && d.$updatedAt === b[i]!.$updatedAt && d.path === b[i]!.path && d.type === b[i]!.type);
+}
+
+/**
+ * Files view data: the selected project's tree, loaded lazily from the store.
+ * Known changes (store events with `ids`) refresh only the folders they touch.
+ */
 export class FilesViewModel implements FilesSource, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<void>();
+  /** Fires the folder nodes to refresh, or undefined for the whole tree. */
+  private readonly changed = new vscode.EventEmitter<readonly FileNodeLike[] | undefined>();
   readonly onDidChange = this.changed.event;
   private selected: string | undefined;
   private tree: FileTree | undefined;
+  private docs: readonly ProjectFile[] = [];
   private loading: Promise<void> | undefined;
   private readonly subscription: { dispose(): void };
 
@@ -63,10 +109,12 @@ export class FilesViewModel implements FilesSource, vscode.Disposable {
     this.subscription = store.onDidChange((change) => {
       if (change.reason === 'identity') {
         this.tree = undefined;
-        if (this.selected) void this.load(this.selected);
+        this.docs = [];
+        if (this.selected && store.project(this.selected)) void this.load(this.selected);
+        else if (this.selected) void this.select(undefined);
         return;
       }
-      if (change.kind === 'files' && change.projectId === this.selected) this.rebuild();
+      if (change.kind === 'files' && change.projectId === this.selected) this.rebuild(undefined, change.ids);
       // The selected project was deleted (here or elsewhere): stop showing its files.
       if (change.kind === 'projects' && this.selected && !store.project(this.selected)) void this.select(undefined);
     });
@@ -80,8 +128,25 @@ export class FilesViewModel implements FilesSource, vscode.Disposable {
     return this.tree?.roots ?? [];
   }
 
-  get fileTree(): FileTree | undefined {
-    return this.tree;
+  children(node: FileNodeLike): readonly FileNodeLike[] {
+    if (!this.tree || node.projectId !== this.selected) return [];
+    return this.tree.children(node.path) ?? [];
+  }
+
+  node(path: string): FileNodeLike | undefined {
+    return this.tree?.node(path);
+  }
+
+  /** The folder above a node, computed from its path (whether or not that folder was ever expanded). */
+  parent(node: FileNodeLike): FileNodeLike | undefined {
+    if (!this.tree || node.projectId !== this.selected) return undefined;
+    const up = parentPath(node.path);
+    return up === '' ? undefined : this.tree.node(up);
+  }
+
+  /** Resolves once the selected project's files are loaded (at once when they are). */
+  whenLoaded(): Promise<void> {
+    return this.loading ?? Promise.resolve();
   }
 
   /** Shows a project's files; resolves when they are loaded from the local store. */
@@ -89,7 +154,8 @@ export class FilesViewModel implements FilesSource, vscode.Disposable {
     if (projectId === this.selected && (this.tree || this.loading)) return this.loading ?? Promise.resolve();
     this.selected = projectId;
     this.tree = undefined;
-    this.changed.fire();
+    this.docs = [];
+    this.changed.fire(undefined);
     return projectId ? this.load(projectId) : Promise.resolve();
   }
 
@@ -114,16 +180,33 @@ export class FilesViewModel implements FilesSource, vscode.Disposable {
     return task;
   }
 
-  private rebuild(loaded?: readonly ProjectFile[]): void {
+  private rebuild(loaded?: readonly ProjectFile[], ids?: readonly string[]): void {
     const projectId = this.selected;
     if (!projectId) return;
-    const files = loaded ?? this.store.files(projectId) ?? [];
-    const tree = buildFileTree(projectId, files);
+    const docs = loaded ?? this.store.files(projectId) ?? [];
+    // A write that changed nothing shown (e.g. a pull that found nothing new) keeps the tree and its nodes.
+    if (this.tree && sameDocs(this.docs, docs)) {
+      this.docs = docs;
+      return;
+    }
+    const tree = buildFileTree(projectId, docs);
     for (const d of tree.duplicates) this.log.warn(`Two documents share the path "${d.path}"; showing ${d.keptId ?? 'the folder'}, not ${d.dropped.$id} (${d.reason})`);
     for (const i of tree.invalid) this.log.warn(`Skipped file ${i.id}: ${i.reason}`);
-    this.log.info(`Showing ${tree.fileCount} files in ${tree.directoryCount} folders of project ${projectId}`);
+    const before = this.tree ? { tree: this.tree, docs: this.docs } : undefined;
     this.tree = tree;
-    this.changed.fire();
+    this.docs = docs;
+    if (before && ids) {
+      const folders = foldersToRefresh(before, { tree, docs }, ids);
+      if (folders) {
+        // The nodes the view already holds, so it finds them; their children are read from the new tree.
+        const nodes = folders.map((p) => before.tree.node(p)).filter((n): n is FileTreeNode => n !== undefined);
+        this.log.debug(`Files of project ${projectId} changed: refreshing ${nodes.length} folder(s)`);
+        if (nodes.length) this.changed.fire(nodes);
+        return;
+      }
+    }
+    this.log.info(`Showing ${tree.fileCount} files in ${tree.directoryCount} folders of project ${projectId}`);
+    this.changed.fire(undefined);
   }
 
   dispose(): void {

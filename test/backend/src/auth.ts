@@ -34,6 +34,8 @@ export type Identity =
 
 export const SESSION_LENGTH_MS = 365 * 24 * 3600 * 1000;
 export const JWT_LENGTH_S = 15 * 60;
+/** APP_LIMIT_USER_SESSIONS_DEFAULT: a project's `maxSessions` unless changed. */
+export const MAX_SESSIONS_PER_USER = 10;
 
 /** Appwrite's roles for a caller, as permission strings name them. */
 export function rolesOf(identity: Identity): string[] {
@@ -154,7 +156,18 @@ export class AuthService {
     this.storage.sql
       .prepare('INSERT INTO sessions (id, userId, secretHash, provider, providerUid, ip, createdAt, expire) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
       .run(session.id, session.userId, sha256(raw), session.provider, session.providerUid, session.ip, session.createdAt, session.expire);
+    this.trimSessions(session.userId);
     return { session, secret };
+  }
+
+  /**
+   * Appwrite's session limit (a shutdown hook of every sign-in): past `maxSessions` (10) the
+   * oldest sessions of the user are deleted; their secrets then open nothing.
+   */
+  private trimSessions(userId: string): void {
+    const rows = this.storage.sql.prepare('SELECT id FROM sessions WHERE userId = ? ORDER BY rowid').all(userId) as { id: string }[];
+    const excess = rows.length - MAX_SESSIONS_PER_USER;
+    for (let i = 0; i < excess; i++) this.deleteSession(rows[i]!.id);
   }
 
   /** The session a secret opens, or undefined when unknown, malformed or expired. */

@@ -1,7 +1,9 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { AttributeDef, CollectionDef, ProjectSchema } from './schema';
+import type { AttributeDef, CollectionDef, IndexDef, ProjectSchema } from './schema';
+import { isStringLike } from './schema';
+import { collationKey, likeCollated, type LikeMode } from './collation';
 
 /** A document row as stored: system columns plus attribute values in their stored form. */
 export interface StoredDocument {
@@ -41,6 +43,21 @@ export function fieldColumn(field: string): string {
   }
 }
 
+/** Whether a field compares by MariaDB's collation (string attributes and `$id`), not by its stored value. */
+export function isCollated(c: CollectionDef, field: string): boolean {
+  if (field === '$id') return true;
+  const a = c.attributeMap.get(field);
+  return a !== undefined && !a.array && isStringLike(a.type);
+}
+
+/** The SQL expression a field compares, orders and is indexed by: `mdb_key(column)` for collated fields. */
+export function comparable(c: CollectionDef, field: string): string {
+  const col = fieldColumn(field);
+  return isCollated(c, field) ? `mdb_key(${col})` : col;
+}
+
+const LIKE_MODES: LikeMode[] = ['prefix', 'suffix', 'infix'];
+
 function sqlType(a: AttributeDef): string {
   if (a.array) return 'TEXT';
   switch (a.type) {
@@ -72,6 +89,23 @@ export class Storage {
     } else {
       this.sql = new Database(':memory:');
     }
+    // MariaDB's utf8mb4_general_ci (see collation.ts): deterministic, so expression indexes may use them.
+    // One write evaluates the same key for several indexes (`$id` in four): a small cache saves the repeats.
+    const keys = new Map<string, Buffer>();
+    this.sql.function('mdb_key', { deterministic: true }, (v: unknown) => {
+      if (v === null || v === undefined) return null;
+      const s = String(v);
+      if (s.length > 256) return collationKey(s);
+      let key = keys.get(s);
+      if (!key) {
+        if (keys.size >= 4096) keys.clear();
+        keys.set(s, (key = collationKey(s)));
+      }
+      return key;
+    });
+    this.sql.function('mdb_like', { deterministic: true }, (v: unknown, needle: unknown, mode: unknown) =>
+      v === null || v === undefined || needle === null ? null : likeCollated(String(v), String(needle), LIKE_MODES[Number(mode)]!) ? 1 : 0,
+    );
     this.sql.pragma('foreign_keys = ON');
     this.sql.pragma('busy_timeout = 5000');
     this.createSystemTables();
@@ -120,7 +154,7 @@ export class Storage {
     this.sql.exec(`
       CREATE TABLE IF NOT EXISTS ${docs} (
         _seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        _uid TEXT NOT NULL UNIQUE,
+        _uid TEXT NOT NULL,
         _createdAt TEXT NOT NULL,
         _updatedAt TEXT NOT NULL,
         _permissions TEXT NOT NULL${attrCols.length ? ',\n        ' + attrCols.join(',\n        ') : ''}
@@ -132,6 +166,7 @@ export class Storage {
         PRIMARY KEY (doc, type, role)
       ) WITHOUT ROWID;
       CREATE INDEX IF NOT EXISTS ${quoteIdent(`perms_${c.databaseId}_${c.id}_role`)} ON ${perms}(role, type, doc);
+      CREATE UNIQUE INDEX IF NOT EXISTS ${quoteIdent(`idx_${c.databaseId}_${c.id}__uid`)} ON ${docs}(mdb_key(_uid));
       CREATE INDEX IF NOT EXISTS ${quoteIdent(`idx_${c.databaseId}_${c.id}__createdAt`)} ON ${docs}(_createdAt);
       CREATE INDEX IF NOT EXISTS ${quoteIdent(`idx_${c.databaseId}_${c.id}__updatedAt`)} ON ${docs}(_updatedAt);
     `);
@@ -140,20 +175,32 @@ export class Storage {
     for (const a of c.attributes) {
       if (!existing.has(`a_${a.key}`)) this.sql.exec(`ALTER TABLE ${docs} ADD COLUMN ${attributeColumn(a.key)} ${sqlType(a)}`);
     }
-    for (const idx of c.indexes) {
-      if (idx.type === 'fulltext') continue;
-      const cols = idx.attributes.map((f, n) => `${fieldColumn(f)} ${idx.orders[n] ?? 'ASC'}`).join(', ');
-      const name = quoteIdent(`idx_${c.databaseId}_${c.id}_${idx.key}`);
-      this.sql.exec(`CREATE ${idx.type === 'unique' ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS ${name} ON ${docs}(${cols})`);
-    }
     this.tables.set(c, { docs, perms, stmts: this.prepareCollection(c, docs, perms) });
+    // A data directory made with an older appwrite.json: its indexes that the schema no longer has go.
+    const prefix = `idx_${c.databaseId}_${c.id}_`;
+    const wanted = new Set(c.indexes.map((i) => `${prefix}${i.key}`));
+    const stored = this.sql.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?").all(`docs_${c.databaseId}_${c.id}`) as { name: string }[];
+    for (const { name } of stored) {
+      if (name.startsWith(prefix) && !name.startsWith(`${prefix}_`) && !wanted.has(name)) this.sql.exec(`DROP INDEX ${quoteIdent(name)}`);
+    }
+    for (const idx of c.indexes) this.createIndex(c, idx);
+  }
+
+  /** Creates the SQLite index for an Appwrite index (collated fields by their collation key). */
+  createIndex(c: CollectionDef, idx: IndexDef): void {
+    if (idx.type === 'fulltext') return;
+    const { docs } = this.tableNames(c);
+    const cols = idx.attributes.map((f, n) => `${comparable(c, f)} ${idx.orders[n] ?? 'ASC'}`).join(', ');
+    const name = quoteIdent(`idx_${c.databaseId}_${c.id}_${idx.key}`);
+    this.sql.exec(`CREATE ${idx.type === 'unique' ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS ${name} ON ${docs}(${cols})`);
   }
 
   private prepareCollection(c: CollectionDef, docs: string, perms: string): CollectionStatements {
     const cols = c.attributes.map((a) => attributeColumn(a.key));
     const insertCols = ['_uid', '_createdAt', '_updatedAt', '_permissions', ...cols];
     return {
-      byUid: this.sql.prepare(`SELECT * FROM ${docs} WHERE _uid = ?`),
+      // Ids compare by the collation too: `abc` finds `ABC`, as MariaDB's `_uid = ?` does.
+      byUid: this.sql.prepare(`SELECT * FROM ${docs} WHERE mdb_key(_uid) = mdb_key(?)`),
       insert: this.sql.prepare(`INSERT INTO ${docs} (${insertCols.join(', ')}) VALUES (${insertCols.map(() => '?').join(', ')})`),
       update: this.sql.prepare(
         `UPDATE ${docs} SET _updatedAt = ?, _permissions = ?${cols.map((col) => `, ${col} = ?`).join('')} WHERE _seq = ?`,
@@ -189,8 +236,13 @@ export class Storage {
     };
   }
 
+  /** The stored row whose id equals `id` under the collation (`abc` finds `ABC`). */
+  row(c: CollectionDef, id: string): Record<string, unknown> | undefined {
+    return this.stmts(c).byUid.get(id) as Record<string, unknown> | undefined;
+  }
+
   get(c: CollectionDef, id: string): StoredDocument | undefined {
-    const row = this.stmts(c).byUid.get(id) as Record<string, unknown> | undefined;
+    const row = this.row(c, id);
     return row ? this.rowToDocument(c, row) : undefined;
   }
 

@@ -1,8 +1,8 @@
 import { AppwriteError, invalidParam } from './errors';
-import { fieldColumn, parsePermission, type SqlValue, type Storage, type StoredDocument } from './db';
+import { fieldColumn, isCollated, parsePermission, type SqlValue, type Storage, type StoredDocument } from './db';
 import { rolesOf, type Identity } from './auth';
 import { resolveId } from './ids';
-import { checkQueriesParam, keysetAfter, MAX_COUNT, parseQueries, planList, type OrderBy } from './queries';
+import { checkQueriesParam, cursorPlan, MAX_COUNT, parseQueries, planList } from './queries';
 import type { AttributeDef, CollectionDef, ProjectSchema } from './schema';
 import { isStringLike } from './schema';
 import { formatDate, normaliseDate, StampClock } from './time';
@@ -18,6 +18,10 @@ export type AppwriteDocument = Record<string, unknown> & {
 };
 
 export type DocumentEvent = 'create' | 'update' | 'delete';
+/** How a write is stamped: `sameMillisecond` puts it in the millisecond of the previous write. */
+export interface WriteStamp {
+  sameMillisecond?: boolean;
+}
 export interface DocumentChangeContext {
   databaseId: string;
   collectionId: string;
@@ -261,7 +265,15 @@ export class DocumentService {
     }
   }
 
-  create(identity: Identity, databaseId: string, collectionId: string, documentId: unknown, rawData: unknown, rawPermissions?: unknown): AppwriteDocument {
+  create(
+    identity: Identity,
+    databaseId: string,
+    collectionId: string,
+    documentId: unknown,
+    rawData: unknown,
+    rawPermissions?: unknown,
+    stamp: WriteStamp = {},
+  ): AppwriteDocument {
     const c = this.collection(databaseId, collectionId);
     const id = resolveId('documentId', documentId);
     if (rawData !== undefined && rawData !== null && !plainObject(rawData)) throw invalidParam('data', 'Value must be a valid JSON');
@@ -270,7 +282,7 @@ export class DocumentService {
     const permissions = this.resolvePermissions(identity, rawPermissions, true)!;
     const data = this.validate(c, this.userData(rawData));
     const stored = this.storage.transaction(() => {
-      const ts = formatDate(this.clock.next());
+      const ts = formatDate(this.clock.next(undefined, stamp.sameMillisecond));
       const doc = { id, createdAt: ts, updatedAt: ts, permissions, data };
       const seq = this.duplicate(() => this.storage.insert(c, doc));
       return { ...doc, seq };
@@ -322,6 +334,7 @@ export class DocumentService {
     rawData: unknown,
     rawPermissions: unknown,
     requestTimestampMicros?: number,
+    stamp: WriteStamp = {},
   ): AppwriteDocument {
     const c = this.collection(databaseId, collectionId);
     if (rawData !== undefined && rawData !== null && !plainObject(rawData)) throw invalidParam('data', 'Value must be a valid JSON');
@@ -340,7 +353,7 @@ export class DocumentService {
       if (!this.allowed(identity, c, changed ? 'update' : 'read', old.permissions)) throw new AppwriteError('user_unauthorized');
       this.checkTimestamp(old, requestTimestampMicros);
       if (!changed) return { doc: old, changed };
-      const doc: StoredDocument = { ...old, data, permissions, updatedAt: formatDate(this.clock.next(Date.parse(old.updatedAt))) };
+      const doc: StoredDocument = { ...old, data, permissions, updatedAt: formatDate(this.clock.next(Date.parse(old.updatedAt), stamp.sameMillisecond)) };
       this.duplicate(() => this.storage.update(c, doc, permissionsChanged));
       return { doc, changed };
     });
@@ -391,31 +404,24 @@ export class DocumentService {
       permParams.push(...hidden);
     }
 
-    const lastDir = plan.orders.length ? plan.orders[plan.orders.length - 1]!.dir : 'ASC';
-    let orders: Pick<OrderBy, 'column' | 'dir'>[] = [...plan.orders, { column: '_seq', dir: lastDir }];
-    const before = plan.cursor?.direction === 'before';
-    if (before) orders = orders.map((o) => ({ column: o.column, dir: o.dir === 'ASC' ? 'DESC' : 'ASC' }));
-
-    let cursorClause = '1';
-    const cursorParams: SqlValue[] = [];
+    let cursor: Parameters<typeof cursorPlan>[1];
     if (plan.cursor) {
-      const row = this.storage.sql.prepare(`SELECT * FROM ${docs} WHERE _uid = ?`).get(plan.cursor.id) as Record<string, unknown> | undefined;
+      // Found whoever may read it (Appwrite fetches the cursor document skipping authorization), by the collation.
+      const row = this.storage.row(c, plan.cursor.id);
       if (!row) {
-        throw new AppwriteError(
-          'general_cursor_not_found',
-          `Document '${plan.cursor.id}' for the 'cursor${before ? 'Before' : 'After'}' value not found.`,
-        );
+        throw new AppwriteError('general_cursor_not_found', `Document '${plan.cursor.id}' for the 'cursor' value not found.`);
       }
-      cursorClause = keysetAfter(orders, row, cursorParams);
+      cursor = { direction: plan.cursor.direction, row, collated: (field) => isCollated(c, field) };
     }
+    const paging = cursorPlan(plan.orders, cursor);
+    const before = plan.cursor?.direction === 'before';
 
     const columns = plan.select && !plan.select.includes('*')
       ? ['_seq', '_uid', '_createdAt', '_updatedAt', '_permissions', ...plan.select.filter((s) => c.attributeMap.has(s)).map((s) => `d.${fieldColumn(s)}`)].join(', ')
       : 'd.*';
-    const orderSql = orders.map((o) => `${o.column} ${o.dir}`).join(', ');
     const rows = this.storage.sql
-      .prepare(`SELECT ${columns} FROM ${docs} d WHERE (${plan.where}) AND ${permClause} AND ${cursorClause} ORDER BY ${orderSql} LIMIT ? OFFSET ?`)
-      .all(...plan.params, ...permParams, ...cursorParams, plan.limit, plan.offset) as Record<string, unknown>[];
+      .prepare(`SELECT ${columns} FROM ${docs} d WHERE (${plan.where}) AND ${permClause} AND ${paging.where} ORDER BY ${paging.orderBy} LIMIT ? OFFSET ?`)
+      .all(...plan.params, ...permParams, ...paging.params, plan.limit, plan.offset) as Record<string, unknown>[];
     if (before) rows.reverse();
 
     const count = this.storage.sql

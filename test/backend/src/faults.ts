@@ -6,7 +6,9 @@ import { ERROR_TYPES, SERVER_VERSION } from './errors';
 
 /**
  * Seeded, deterministic faults for the local backend: added latency, a share of 500/503/429 answers,
- * requests that hang, dropped realtime sockets, offline windows, late commits and write hooks.
+ * proxy-style 502/504 pages, requests that hang, writes whose answer is lost after they committed,
+ * writes stamped in the previous write's millisecond, dropped realtime sockets, offline windows,
+ * late commits and write hooks.
  *
  * Spec grammar (CLI `--faults`): comma-separated `key=value` pairs, e.g.
  * `latency=50,error503=0.1,error429=0.05,hang=0.02,seed=42`.
@@ -15,7 +17,15 @@ import { ERROR_TYPES, SERVER_VERSION } from './errors';
  *                          shares in [0, 1] of requests answered 500 / 503 / 429 or never answered;
  *                          together at most 1. A 429 opens a rate-limit window (see rateWindow) in which
  *                          every faultable request gets 429 with the same X-RateLimit-Reset.
- *   drop=P                 share in [0, 1] of realtime event deliveries that drop the socket instead
+ *   error502=P             share of requests answered by a proxy's HTML `502 Bad Gateway` page (nothing is written)
+   error504=P             share of requests answered by a proxy's plain-text `504 Gateway Timeout` after the
+                          backend handled them (a write IS committed; the client only sees the 504)
+                          error500 + error503 + error429 + hang + error502 + error504 is at most 1
+   lostAnswer=P           share of document writes (POST/PATCH/DELETE) that are committed and then answered by
+                          cutting the connection: the client sees a reset socket, the write is stored
+   sameMillisecond=P      share of document writes stamped in the millisecond of the previous write (as two
+                          writes landing in one millisecond on Appwrite): an update may keep its `$updatedAt`
+   drop=P                 share in [0, 1] of realtime event deliveries that drop the socket instead
  *   lateCommit=MS          document writes become visible to list queries MS after they commit
  *   rateWindow=MS          length of a rate-limit window (default 1000); Reset is epoch seconds, rounded up
  *   seed=N                 PRNG seed (unsigned 32-bit integer, default 1)
@@ -33,15 +43,23 @@ export interface FaultSettings {
   drop: number;
   lateCommitMs: number;
   rateWindowMs: number;
+  error502: number;
+  error504: number;
+  lostAnswer: number;
+  sameMillisecond: number;
 }
 
-export type FaultOutcome = 'ok' | '500' | '503' | '429' | 'hang';
+export type FaultOutcome = 'ok' | '500' | '503' | '429' | 'hang' | '502' | '504';
 
 export interface FaultRecord {
   method: string;
   path: string;
   outcome: FaultOutcome;
   latencyMs: number;
+  /** A write committed whose answer was cut. */
+  lostAnswer?: boolean;
+  /** A write stamped in the previous write's millisecond. */
+  sameMillisecond?: boolean;
 }
 
 /** What a write hook hears: the REST write that is about to run. */
@@ -65,11 +83,15 @@ export const NO_FAULTS: Readonly<FaultSettings> = Object.freeze({
   drop: 0,
   lateCommitMs: 0,
   rateWindowMs: 1000,
+  error502: 0,
+  error504: 0,
+  lostAnswer: 0,
+  sameMillisecond: 0,
 });
 
 export class FaultSpecError extends Error {
   constructor(spec: string, why: string) {
-    super(`Invalid fault spec "${spec}": ${why}. Expected comma-separated key=value pairs, e.g. "latency=50,error503=0.1,error429=0.05,hang=0.02,seed=42" (keys: latency, error500, error503, error429, hang, drop, lateCommit, rateWindow, seed).`);
+    super(`Invalid fault spec "${spec}": ${why}. Expected comma-separated key=value pairs, e.g. "latency=50,error503=0.1,error429=0.05,hang=0.02,seed=42" (keys: latency, error500, error503, error429, error502, error504, hang, lostAnswer, sameMillisecond, drop, lateCommit, rateWindow, seed).`);
     this.name = 'FaultSpecError';
   }
 }
@@ -86,7 +108,9 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
-const SHARE_KEYS = ['error500', 'error503', 'error429', 'hang', 'drop'] as const;
+const SHARE_KEYS = ['error500', 'error503', 'error429', 'error502', 'error504', 'hang', 'lostAnswer', 'sameMillisecond', 'drop'] as const;
+/** The shares drawn from one number per request: together at most 1. */
+const EXCLUSIVE_KEYS = ['error500', 'error503', 'error429', 'error502', 'error504', 'hang'] as const;
 
 /** Parses a `--faults` spec into settings (unspecified keys keep their defaults). */
 export function parseFaultSpec(spec: string): FaultSettings {
@@ -123,7 +147,11 @@ export function parseFaultSpec(spec: string): FaultSettings {
       case 'error500':
       case 'error503':
       case 'error429':
+      case 'error502':
+      case 'error504':
       case 'hang':
+      case 'lostAnswer':
+      case 'sameMillisecond':
       case 'drop':
         out[key] = num(0, 1, false);
         break;
@@ -148,8 +176,8 @@ function checkSettings(s: FaultSettings, spec: string): void {
   for (const k of SHARE_KEYS) {
     if (!(s[k] >= 0 && s[k] <= 1)) throw new FaultSpecError(spec, `${k} must be between 0 and 1`);
   }
-  const sum = s.error500 + s.error503 + s.error429 + s.hang;
-  if (sum > 1 + 1e-9) throw new FaultSpecError(spec, `error500 + error503 + error429 + hang is ${sum}, more than 1`);
+  const sum = EXCLUSIVE_KEYS.reduce((n, k) => n + s[k], 0);
+  if (sum > 1 + 1e-9) throw new FaultSpecError(spec, `${EXCLUSIVE_KEYS.join(' + ')} is ${sum}, more than 1`);
   if (!(s.latencyMinMs >= 0 && s.latencyMaxMs >= s.latencyMinMs)) throw new FaultSpecError(spec, 'latency range is invalid');
   if (!(s.lateCommitMs >= 0)) throw new FaultSpecError(spec, 'lateCommit must be >= 0');
   if (!(s.rateWindowMs >= 1)) throw new FaultSpecError(spec, 'rateWindow must be >= 1');
@@ -168,6 +196,18 @@ export function formatFaultSpec(s: FaultSettings): string {
 }
 
 const DOC_PATH = /^\/databases\/([^/]+)\/collections\/([^/]+)\/documents(?:\/([^/]+))?\/?$/;
+
+/** What a reverse proxy in front of Appwrite answers by itself: nginx's HTML 502 page, Envoy's plain-text 504. */
+export function proxyPage(status: 502 | 504): Reply {
+  if (status === 502) {
+    return {
+      status,
+      headers: { 'Content-Type': 'text/html' },
+      text: '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n',
+    };
+  }
+  return { status, headers: { 'Content-Type': 'text/plain' }, text: 'upstream request timeout' };
+}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
@@ -329,7 +369,7 @@ export class FaultInjector {
     let latencyMs = s.latencyMinMs;
     if (s.latencyMaxMs > s.latencyMinMs) latencyMs = s.latencyMinMs + Math.floor(this.rng() * (s.latencyMaxMs - s.latencyMinMs + 1));
     if (Date.now() < this.limitedUntilMs) return { outcome: '429', latencyMs };
-    const faulty = s.error500 + s.error503 + s.error429 + s.hang;
+    const faulty = EXCLUSIVE_KEYS.reduce((n, k) => n + s[k], 0);
     if (faulty === 0) return { outcome: 'ok', latencyMs };
     const u = this.rng();
     let edge = s.hang;
@@ -340,6 +380,10 @@ export class FaultInjector {
     if (u < edge) return { outcome: '503', latencyMs };
     edge += s.error500;
     if (u < edge) return { outcome: '500', latencyMs };
+    edge += s.error502;
+    if (u < edge) return { outcome: '502', latencyMs };
+    edge += s.error504;
+    if (u < edge) return { outcome: '504', latencyMs };
     return { outcome: 'ok', latencyMs };
   }
 
@@ -376,9 +420,17 @@ export class FaultInjector {
     const identity = ctx.state.identity as { kind?: string } | undefined;
     if (identity?.kind === 'key') return next();
     const { outcome, latencyMs } = this.decide();
-    this.log.push({ method: ctx.method, path: ctx.path, outcome, latencyMs });
+    const record: FaultRecord = { method: ctx.method, path: ctx.path, outcome, latencyMs };
+    this.log.push(record);
     if (latencyMs > 0) await sleep(latencyMs);
     switch (outcome) {
+      case '502':
+        return proxyPage(502);
+      case '504': {
+        // Handled (a write commits), but the proxy gave up waiting and answers by itself.
+        await next().catch(() => undefined);
+        return proxyPage(504);
+      }
       case 'hang':
         return this.hang(ctx.req);
       case '429':
@@ -404,8 +456,15 @@ export class FaultInjector {
       const req: WriteRequest = { method, databaseId, collectionId, documentId };
       for (const hook of [...this.hooks]) await hook(req);
     }
+    // Drawn only when set, so seeds keep their sequences for specs without these keys.
+    if (method !== 'DELETE' && this.s.sameMillisecond > 0 && this.rng() < this.s.sameMillisecond) {
+      ctx.state.sameMillisecond = true;
+      record.sameMillisecond = true;
+    }
+    const lose = this.s.lostAnswer > 0 && this.rng() < this.s.lostAnswer;
     const lateMs = this.s.lateCommitMs;
     const reply = await next();
+    if (lose) record.lostAnswer = true;
     if (method !== 'DELETE' && reply.status < 300) {
       const id = (reply.body as { $id?: unknown } | undefined)?.$id;
       if (typeof id === 'string') {
@@ -413,6 +472,8 @@ export class FaultInjector {
         else this.documents.delayListVisibility(databaseId, collectionId, id, 0);
       }
     }
+    // Committed (or refused), and the answer never arrives: the connection is cut.
+    if (lose) return { status: reply.status, abort: true };
     return reply;
   };
 }

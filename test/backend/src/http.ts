@@ -2,11 +2,20 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AppwriteError } from './errors';
 
-/** What a handler answers; the HTTP layer serialises it (JSON unless `raw`). */
+/** What a handler answers; the HTTP layer serialises it (JSON unless `text`). */
 export interface Reply {
   status: number;
   body?: unknown;
   headers?: Record<string, string | string[]>;
+  /** Sent as is instead of a JSON body (a proxy's HTML or plain-text page); set Content-Type in headers. */
+  text?: string;
+  /** Send nothing: the connection is cut (the client sees a reset socket), listeners hear nothing. */
+  abort?: boolean;
+}
+
+/** Per-route labels, as Appwrite's routes carry them (abuse limits). */
+export interface RouteLabels {
+  abuse?: { limit: number; time: number; key: string };
 }
 
 export interface RequestContext {
@@ -21,6 +30,8 @@ export interface RequestContext {
   header(name: string): string | undefined;
   /** Values attached by middleware (identity, project, …). */
   state: Record<string, unknown>;
+  /** The route that will answer, if any: its path pattern (e.g. `/account/sessions/{sessionId}`) and labels. */
+  route?: { pattern: string; labels: RouteLabels };
 }
 
 export type Handler = (ctx: RequestContext) => Reply | Promise<Reply>;
@@ -36,6 +47,8 @@ export interface ResponseRecord {
   status: number;
   headers: Record<string, string | string[]>;
   body: unknown;
+  /** Set when the answer was not JSON (a proxy-style page from the fault injector): its text. */
+  text?: string;
 }
 export type ResponseListener = (record: ResponseRecord) => void;
 
@@ -45,6 +58,7 @@ interface Route {
   regex: RegExp;
   names: string[];
   handler: Handler;
+  labels: RouteLabels;
 }
 
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
@@ -70,7 +84,7 @@ export class HttpApp {
     this.server.keepAliveTimeout = 5000;
   }
 
-  route(method: string, pattern: string, handler: Handler): void {
+  route(method: string, pattern: string, handler: Handler, labels: RouteLabels = {}): void {
     const names: string[] = [];
     const regex = new RegExp(
       '^' + pattern.replace(/[.+?^$()|[\]\\]/g, '\\$&').replace(/\{(\w+)\}/g, (_, n: string) => {
@@ -78,7 +92,7 @@ export class HttpApp {
         return '([^/]+)';
       }) + '/?$',
     );
-    this.routes.push({ method: method.toUpperCase(), pattern, regex, names, handler });
+    this.routes.push({ method: method.toUpperCase(), pattern, regex, names, handler, labels });
   }
 
   /** Adds middleware; later additions run closer to the route. */
@@ -179,10 +193,14 @@ export class HttpApp {
           }
         }
         routePattern = route?.pattern;
+        if (route && match) {
+          ctx.route = { pattern: route.pattern, labels: route.labels };
+          route.names.forEach((n, i) => (ctx.params[n] = decodeURIComponent(match![i + 1]!)));
+          // Read before the middleware, as Appwrite has the whole request before its hooks run.
+          if (method !== 'GET' && method !== 'HEAD') ctx.body = await this.readBody(req);
+        }
         const final = async (): Promise<Reply> => {
           if (!route || !match) throw new AppwriteError('general_route_not_found');
-          route.names.forEach((n, i) => (ctx.params[n] = decodeURIComponent(match![i + 1]!)));
-          if (method !== 'GET' && method !== 'HEAD') ctx.body = await this.readBody(req);
           return route.handler(ctx);
         };
         const chain = this.middleware.reduceRight<() => Promise<Reply>>((next, mw) => () => mw(ctx, next), final);
@@ -190,6 +208,10 @@ export class HttpApp {
       }
     } catch (e) {
       reply = errorReply(e);
+    }
+    if (reply.abort) {
+      req.socket.destroy();
+      return;
     }
     if (!req.complete) req.resume(); // drain an unread body so the connection stays usable
     this.send(res, reply, cors);
@@ -203,6 +225,7 @@ export class HttpApp {
         body: reply.body,
       };
       if (routePattern) record.route = routePattern;
+      if (reply.text !== undefined) record.text = reply.text;
       for (const l of this.responseListeners) {
         try {
           l(record);
@@ -217,6 +240,12 @@ export class HttpApp {
     for (const [k, v] of Object.entries(cors)) res.setHeader(k, v);
     res.setHeader('X-Content-Type-Options', 'nosniff');
     for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
+    if (reply.text !== undefined) {
+      res.setHeader('Content-Length', Buffer.byteLength(reply.text));
+      res.writeHead(reply.status);
+      res.end(reply.text);
+      return;
+    }
     if (reply.status === 204 || reply.body === undefined) {
       res.writeHead(reply.status);
       res.end();

@@ -1,5 +1,5 @@
 import { AppwriteError, invalidParam } from './errors';
-import { fieldColumn, type SqlValue } from './db';
+import { comparable, fieldColumn, isCollated, type SqlValue } from './db';
 import type { AttributeDef, AttributeType, CollectionDef } from './schema';
 import { isStringLike } from './schema';
 import { normaliseDate } from './time';
@@ -26,7 +26,10 @@ export interface Query {
 
 export interface OrderBy {
   field: string;
+  /** The stored column (the cursor document's value is read from it). */
   column: string;
+  /** What SQL orders and compares by: the column, or its collation key for strings. */
+  expr: string;
   dir: 'ASC' | 'DESC';
 }
 
@@ -119,10 +122,6 @@ function checkValue(attr: AttributeDef, value: unknown): SqlValue {
   }
 }
 
-function escapeGlob(s: string): string {
-  return s.replace(/[[*?]/g, (ch) => `[${ch}]`);
-}
-
 /** Validates one filter and appends its SQL. */
 function compileFilter(c: CollectionDef, q: Query, params: SqlValue[]): string {
   const name = q.method.charAt(0).toUpperCase() + q.method.slice(1);
@@ -135,48 +134,52 @@ function compileFilter(c: CollectionDef, q: Query, params: SqlValue[]): string {
   const attr = fieldType(c, q.attribute);
   if (!attr) throw invalid(`Attribute not found in schema: ${q.attribute}`);
   if (q.values.length > MAX_QUERY_VALUES) throw invalid(`Query on attribute has greater than ${MAX_QUERY_VALUES} values: ${q.attribute}`);
-  const col = fieldColumn(q.attribute);
+  const column = fieldColumn(q.attribute);
+  // Strings (and $id) compare as MariaDB's utf8mb4_general_ci does: by collation key.
+  const collated = isCollated(c, q.attribute);
+  const col = collated ? `mdb_key(${column})` : column;
+  const param = collated ? 'mdb_key(?)' : '?';
   const one = () => {
     if (q.values.length !== 1) throw invalid(`${name} queries require exactly one value.`);
     return checkValue(attr, q.values[0]);
+  };
+  const compare = (op: string) => {
+    params.push(one());
+    return `${col} ${op} ${param}`;
   };
   switch (q.method) {
     case 'equal': {
       if (q.values.length === 0) throw invalid(`${name} queries require at least one value.`);
       const vals = q.values.map((v) => checkValue(attr, v));
       params.push(...vals);
-      return vals.length === 1 ? `${col} = ?` : `${col} IN (${vals.map(() => '?').join(', ')})`;
+      return vals.length === 1 ? `${col} = ${param}` : `${col} IN (${vals.map(() => param).join(', ')})`;
     }
     case 'notEqual':
-      params.push(one());
-      return `${col} != ?`;
+      return compare('!=');
     case 'lessThan':
-      params.push(one());
-      return `${col} < ?`;
+      return compare('<');
     case 'lessThanEqual':
-      params.push(one());
-      return `${col} <= ?`;
+      return compare('<=');
     case 'greaterThan':
-      params.push(one());
-      return `${col} > ?`;
+      return compare('>');
     case 'greaterThanEqual':
-      params.push(one());
-      return `${col} >= ?`;
+      return compare('>=');
     case 'between': {
       if (q.values.length !== 2) throw invalid(`${name} queries require exactly two values.`);
       params.push(checkValue(attr, q.values[0]), checkValue(attr, q.values[1]));
-      return `${col} BETWEEN ? AND ?`;
+      return `${col} BETWEEN ${param} AND ${param}`;
     }
     case 'isNull':
-      return `${col} IS NULL`;
+      return `${column} IS NULL`;
     case 'isNotNull':
-      return `${col} IS NOT NULL`;
+      return `${column} IS NOT NULL`;
     case 'startsWith':
     case 'endsWith': {
       const v = one();
       if (typeof v !== 'string') throw invalid(`Cannot query ${q.method} on attribute "${q.attribute}" because it is not a string.`);
-      params.push(q.method === 'startsWith' ? `${escapeGlob(v)}*` : `*${escapeGlob(v)}`);
-      return `${col} GLOB ?`;
+      // LIKE 'v%' / '%v' with the value's wildcards escaped, compared by the collation.
+      params.push(v);
+      return `mdb_like(${column}, ?, ${q.method === 'startsWith' ? 0 : 1})`;
     }
     case 'contains': {
       if (q.values.length === 0) throw invalid(`${name} queries require at least one value.`);
@@ -184,8 +187,12 @@ function compileFilter(c: CollectionDef, q: Query, params: SqlValue[]): string {
         throw invalid(`Cannot query contains on attribute "${q.attribute}" because it is not an array or string.`);
       }
       const vals = q.values.map((v) => checkValue(attr, v));
-      params.push(...vals.map((v) => (attr.array ? JSON.stringify(v) : v)));
-      return `(${vals.map(() => `instr(${col}, ?) > 0`).join(' OR ')})`;
+      if (!attr.array) {
+        params.push(...vals);
+        return `(${vals.map(() => `mdb_like(${column}, ?, 2)`).join(' OR ')})`;
+      }
+      params.push(...vals.map((v) => JSON.stringify(v)));
+      return `(${vals.map(() => `instr(${column}, ?) > 0`).join(' OR ')})`;
     }
     case 'search':
       throw invalid('Searching by attribute requires a fulltext index.');
@@ -234,7 +241,7 @@ export function planList(c: CollectionDef, queries: Query[], forSingleDocument =
       case 'orderAsc':
       case 'orderDesc': {
         if (!fieldType(c, q.attribute)) throw invalid(`Attribute not found in schema: ${q.attribute}`);
-        orders.push({ field: q.attribute, column: fieldColumn(q.attribute), dir: q.method === 'orderAsc' ? 'ASC' : 'DESC' });
+        orders.push({ field: q.attribute, column: fieldColumn(q.attribute), expr: comparable(c, q.attribute), dir: q.method === 'orderAsc' ? 'ASC' : 'DESC' });
         break;
       }
       case 'select': {
@@ -264,34 +271,63 @@ export function planList(c: CollectionDef, queries: Query[], forSingleDocument =
 }
 
 /**
- * Keyset condition for "rows after `row` in this order" (the order always ends with the
- * insertion sequence, so it is total). SQLite sorts NULL first ascending and last descending.
+ * How utopia-php/database 0.66 (the version Appwrite 1.6.2 pins) continues from a cursor document,
+ * in its MariaDB adapter's find(): only the FIRST order attribute and the internal row order count,
+ *   cursorAfter:  (first > v OR (first = v AND _id > cursor._id))   — `<` for a descending first order
+ *   cursorBefore: every order flipped, the same condition with the flipped first order, rows reversed
+ * then ORDER BY the orders as given, plus `_id` (ASC after, DESC before) unless `$id` is one of them.
+ * Later order attributes are not part of the condition, so with ties in the first one a page may
+ * repeat or skip documents; and a cursor document whose first order value is null cannot continue
+ * (400 database_query_order_null; appwrite/appwrite#7083).
  */
-export function keysetAfter(orders: { column: string; dir: 'ASC' | 'DESC' }[], row: Record<string, unknown>, params: SqlValue[]): string {
-  const alternatives: string[] = [];
-  for (let i = 0; i < orders.length; i++) {
-    const parts: string[] = [];
-    for (let j = 0; j < i; j++) {
-      parts.push(`${orders[j]!.column} IS ?`);
-      params.push(rowValue(row, orders[j]!.column));
-    }
-    const { column, dir } = orders[i]!;
-    const v = rowValue(row, column);
-    if (dir === 'ASC') {
-      if (v === null) parts.push(`${column} IS NOT NULL`);
-      else {
-        parts.push(`${column} > ?`);
-        params.push(v);
+export interface CursorPlan {
+  where: string;
+  params: SqlValue[];
+  orderBy: string;
+}
+
+export function cursorPlan(
+  orders: readonly OrderBy[],
+  cursor: { direction: 'after' | 'before'; row: Record<string, unknown>; collated: (field: string) => boolean } | undefined,
+): CursorPlan {
+  const before = cursor?.direction === 'before';
+  const flip = (d: 'ASC' | 'DESC'): 'ASC' | 'DESC' => (d === 'ASC' ? 'DESC' : 'ASC');
+  const where: string[] = [];
+  const params: SqlValue[] = [];
+  const sqlOrders: string[] = [];
+  let hasId = false;
+  orders.forEach((o, i) => {
+    if (o.field === '$id') hasId = true;
+    let dir = o.dir;
+    if (i === 0 && cursor) {
+      let internalOp = '>';
+      let op = dir === 'DESC' ? '<' : '>';
+      if (before) {
+        dir = flip(dir);
+        internalOp = dir === 'ASC' ? '<' : '>';
+        op = dir === 'DESC' ? '<' : '>';
       }
-    } else if (v === null) {
-      parts.push('0');
-    } else {
-      parts.push(`(${column} < ? OR ${column} IS NULL)`);
-      params.push(v);
+      const value = rowValue(cursor.row, o.column);
+      if (value === null) {
+        throw new AppwriteError(
+          'database_query_order_null',
+          `The order attribute '${o.field}' had a null value. Cursor pagination requires all documents order attribute values are non-null.`,
+        );
+      }
+      const param = cursor.collated(o.field) ? 'mdb_key(?)' : '?';
+      where.push(`(${o.expr} ${op} ${param} OR (${o.expr} = ${param} AND d._seq ${internalOp} ?))`);
+      params.push(value, value, cursor.row._seq as number);
+    } else if (before) {
+      dir = flip(dir);
     }
-    alternatives.push(`(${parts.join(' AND ')})`);
+    sqlOrders.push(`${o.expr} ${dir}`);
+  });
+  if (orders.length === 0 && cursor) {
+    where.push(`d._seq ${before ? '<' : '>'} ?`);
+    params.push(cursor.row._seq as number);
   }
-  return `(${alternatives.join(' OR ')})`;
+  if (!hasId) sqlOrders.push(`d._seq ${before ? 'DESC' : 'ASC'}`);
+  return { where: where.length ? where.join(' AND ') : '1', params, orderBy: sqlOrders.join(', ') };
 }
 
 function rowValue(row: Record<string, unknown>, column: string): SqlValue {

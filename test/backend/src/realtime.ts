@@ -5,6 +5,7 @@ import type { AuthService, Identity } from './auth';
 import type { AppwriteDocument, DocumentChangeContext, DocumentEvent, DocumentService } from './documents';
 import { userModel } from './routes';
 import { formatDate } from './time';
+import { AbuseLimiter, clientIp, ROUTE_LIMITS } from './abuse';
 
 /**
  * Appwrite's realtime endpoint, 1.6 protocol, at /v1/realtime on the backend's HTTP server:
@@ -20,9 +21,14 @@ import { formatDate } from './time';
 interface Subscriber {
   ws: WebSocket;
   channels: Set<string>;
-  /** Session secret the connection is signed in with (re-resolved at every delivery). */
-  secret: string | undefined;
-  userId: string | undefined;
+  /**
+   * Who the connection authenticated as, kept as it was then: Appwrite subscribes a connection with
+   * its roles and does not look at the session again, so a socket whose session is deleted keeps
+   * hearing what its user could read (until it closes or authenticates again).
+   */
+  identity: Identity;
+  /** Connected without a project: Appwrite serves the console, which hears none of this project's events. */
+  console: boolean;
 }
 
 /** Appwrite's Event::generateEvents for `databases.[databaseId].collections.[collectionId].documents.[documentId].<action>`. */
@@ -89,6 +95,7 @@ export class RealtimeServer {
     private readonly auth: AuthService,
     private readonly documents: DocumentService,
     private readonly projectId: string,
+    private readonly abuse?: AbuseLimiter,
   ) {
     server.on('upgrade', this.onUpgrade);
     this.removeListener = documents.onDocumentChange((event, doc, ctx) => this.publish(event, doc, ctx));
@@ -125,10 +132,22 @@ export class RealtimeServer {
 
   private open(ws: WebSocket, req: IncomingMessage, url: URL): void {
     ws.on('error', () => {});
-    const project = url.searchParams.get('project') ?? (req.headers['x-appwrite-project'] as string | undefined);
-    if (!project || project !== this.projectId) {
+    // Without a project Appwrite serves the console project (whose events are not ours); an unknown one is refused.
+    const project = url.searchParams.get('project') || (req.headers['x-appwrite-project'] as string | undefined) || 'console';
+    const console = project === 'console';
+    if (!console && project !== this.projectId) {
       this.error(ws, 1008, 'Missing or unknown project ID');
       return;
+    }
+    // app/realtime.php: 128 connections per 60 s per IP and URL (the path, without the query).
+    if (this.abuse) {
+      const ip = clientIp(req.headers['x-forwarded-for'] as string | undefined, req.socket.remoteAddress);
+      const r = this.abuse.hit(ROUTE_LIMITS.realtimeConnect, { '{url}': url.pathname, '{ip}': ip });
+      if (r.exceeded && this.abuse.enabled) {
+        this.send(ws, { type: 'error', data: { code: 1013, message: 'Too many requests' } });
+        ws.close(1013, 'Too many requests');
+        return;
+      }
     }
     const channels = [...url.searchParams.getAll('channels[]'), ...url.searchParams.getAll('channels')].filter((c) => c !== '');
     if (channels.length === 0) {
@@ -142,8 +161,8 @@ export class RealtimeServer {
       cookieValue(cookie, `a_session_${this.projectId}`) ||
       cookieValue(cookie, `a_session_${this.projectId}_legacy`) ||
       undefined;
-    const identity = this.resolve(secret);
-    const sub: Subscriber = { ws, channels: new Set(channels), secret: identity ? secret : undefined, userId: identity?.user.id };
+    const identity = console ? undefined : this.resolve(secret);
+    const sub: Subscriber = { ws, channels: new Set(channels), identity: identity ?? { kind: 'guest' }, console };
     this.subscribers.add(sub);
     ws.on('close', () => this.subscribers.delete(sub));
     ws.on('message', (raw: RawData) => this.onMessage(sub, raw));
@@ -169,13 +188,12 @@ export class RealtimeServer {
           this.error(sub.ws, 1003, 'Payload is not valid.');
           return;
         }
-        const identity = this.resolve(data.session);
+        const identity = sub.console ? undefined : this.resolve(data.session);
         if (!identity) {
           this.error(sub.ws, 1003, 'Session is not valid.');
           return;
         }
-        sub.secret = data.session;
-        sub.userId = identity.user.id;
+        sub.identity = identity;
         this.send(sub.ws, { type: 'response', data: { to: 'authentication', success: true, user: userModel(identity.user) } });
         return;
       }
@@ -198,10 +216,9 @@ export class RealtimeServer {
     });
     for (const sub of [...this.subscribers]) {
       if (sub.ws.readyState !== WebSocket.OPEN) continue;
-      if (!channels.some((c) => sub.channels.has(c))) continue;
-      // Permissions are checked now, against the session as it is now (signed out → guest).
-      const identity: Identity = this.resolve(sub.secret) ?? { kind: 'guest' };
-      if (!this.documents.canRead(identity, ctx.databaseId, ctx.collectionId, doc.$permissions)) continue;
+      if (sub.console || !channels.some((c) => sub.channels.has(c))) continue;
+      // The document's permissions now, against the roles the connection authenticated with.
+      if (!this.documents.canRead(sub.identity, ctx.databaseId, ctx.collectionId, doc.$permissions)) continue;
       if (this.shouldDrop()) {
         sub.ws.terminate();
         continue;

@@ -3,6 +3,11 @@ import type { AuthService, Identity, SessionRecord, UserRecord } from './auth';
 import type { DocumentService } from './documents';
 import type { HttpApp, RequestContext } from './http';
 import { parseDateMicros } from './time';
+import { ROUTE_LIMITS } from './abuse';
+import { validateIndex } from './indexes';
+import type { Storage } from './db';
+import type { ProjectSchema } from './schema';
+import { formatDate } from './time';
 
 export function identityOf(ctx: RequestContext): Identity {
   return (ctx.state.identity as Identity | undefined) ?? { kind: 'guest' };
@@ -25,8 +30,15 @@ function cookieValue(header: string | undefined, name: string): string | undefin
 export function installIdentity(app: HttpApp, auth: AuthService, projectId: string): void {
   const cookieName = `a_session_${projectId}`;
   app.use(async (ctx, next) => {
-    const project = ctx.header('x-appwrite-project') ?? ctx.url.searchParams.get('project') ?? undefined;
-    if (project !== undefined && project !== projectId) throw new AppwriteError('project_not_found');
+    // Appwrite reads the `project` parameter, then the header; without either it serves the console,
+    // where none of this project's users, sessions or keys exist: the caller is the console's guest.
+    const project = ctx.url.searchParams.get('project') || ctx.header('x-appwrite-project') || undefined;
+    if (project === undefined || project === 'console') {
+      ctx.state.projectId = 'console';
+      ctx.state.identity = { kind: 'guest' } satisfies Identity;
+      return next();
+    }
+    if (project !== projectId) throw new AppwriteError('project_not_found');
     ctx.state.projectId = projectId;
     let identity: Identity = { kind: 'guest' };
     const key = ctx.header('x-appwrite-key');
@@ -58,6 +70,25 @@ export function installIdentity(app: HttpApp, auth: AuthService, projectId: stri
     ctx.state.identity = identity;
     return next();
   });
+}
+
+/** Whether the request was made without a project (Appwrite then serves the console project). */
+export function isConsole(ctx: RequestContext): boolean {
+  return ctx.state.projectId === 'console';
+}
+
+/**
+ * Appwrite's init hook for the database group: the console project has no databases, and says
+ * why when the project header was simply missing.
+ */
+export function refuseConsole(ctx: RequestContext): void {
+  if (!isConsole(ctx)) return;
+  throw new AppwriteError(
+    'general_access_forbidden',
+    ctx.header('x-appwrite-project')
+      ? 'This endpoint is not available for the console project. The Appwrite Console is a reserved project ID and cannot be used with the Appwrite SDKs and APIs. Please check if your project ID is correct.'
+      : 'No Appwrite project was specified. Please specify your project ID when initializing your Appwrite SDK.',
+  );
 }
 
 function missingScope(identity: Identity, scope: string): AppwriteError {
@@ -130,17 +161,25 @@ export function sessionModel(s: SessionRecord, current: boolean, secret = ''): R
 export function installAccountRoutes(app: HttpApp, auth: AuthService, projectId: string): void {
   const cookieName = `a_session_${projectId}`;
 
-  app.route('POST', '/account', (ctx) => {
-    const b = ctx.body;
-    const user = auth.createUser(b.userId, b.email, b.password, b.name);
-    return { status: 201, body: userModel(user) };
-  });
+  app.route(
+    'POST',
+    '/account',
+    (ctx) => {
+      // The console of a self-hosted server that has its administrator already refuses sign-ups.
+      if (isConsole(ctx)) throw new AppwriteError('user_console_count_exceeded');
+      const b = ctx.body;
+      const user = auth.createUser(b.userId, b.email, b.password, b.name);
+      return { status: 201, body: userModel(user) };
+    },
+    { abuse: ROUTE_LIMITS.createAccount },
+  );
 
   app.route('GET', '/account', (ctx) => ({ status: 200, body: userModel(requireUser(ctx).user) }));
 
   app.route('POST', '/account/sessions/email', (ctx) => {
     const identity = identityOf(ctx);
     if (identity.kind === 'user') throw new AppwriteError('user_session_already_exists');
+    if (isConsole(ctx)) throw new AppwriteError('user_invalid_credentials'); // no such user in the console
     const ip = ctx.req.socket.remoteAddress ?? '';
     const { session, secret } = auth.createEmailSession(ctx.body.email, ctx.body.password, ip);
     const expires = new Date(Date.parse(session.expire)).toUTCString();
@@ -155,7 +194,7 @@ export function installAccountRoutes(app: HttpApp, auth: AuthService, projectId:
       },
       body: sessionModel(session, true, identity.kind === 'key' ? secret : ''),
     };
-  });
+  }, { abuse: ROUTE_LIMITS.createEmailPasswordSession });
 
   const sessionFor = (ctx: RequestContext): { identity: Extract<Identity, { kind: 'user' }>; session: SessionRecord } => {
     const identity = requireUser(ctx);
@@ -180,20 +219,21 @@ export function installAccountRoutes(app: HttpApp, auth: AuthService, projectId:
       headers['Set-Cookie'] = [`${cookieName}_legacy=; expires=${past}; path=/; httponly`, `${cookieName}=; expires=${past}; path=/; httponly`];
     }
     return { status: 204, headers };
-  });
+  }, { abuse: ROUTE_LIMITS.deleteSession });
 
   app.route('DELETE', '/account/sessions', (ctx) => {
     const identity = requireUser(ctx);
     auth.deleteAllSessions(identity.user.id);
     return { status: 204 };
-  });
+  }, { abuse: ROUTE_LIMITS.deleteSessions });
 
   const createJwt = (ctx: RequestContext) => {
     const identity = requireUser(ctx);
     return { status: 201, body: { jwt: auth.createJwt(identity.user.id, identity.session.id) } };
   };
-  app.route('POST', '/account/jwts', createJwt);
-  app.route('POST', '/account/jwt', createJwt);
+  // The alias shares the route (and so its abuse bucket): {url} names /v1/account/jwts for both.
+  app.route('POST', '/account/jwts', createJwt, { abuse: ROUTE_LIMITS.createJWT });
+  app.route('POST', '/account/jwt', createJwt, { abuse: ROUTE_LIMITS.createJWT });
 
   // Server API (API key only): lets node-appwrite create users.
   app.route('POST', '/users', (ctx) => {
@@ -238,34 +278,69 @@ const DOCS = '/databases/{databaseId}/collections/{collectionId}/documents';
 
 export function installDocumentRoutes(app: HttpApp, documents: DocumentService): void {
   app.route('GET', DOCS, (ctx) => {
+    refuseConsole(ctx);
     const { databaseId, collectionId } = ctx.params as { databaseId: string; collectionId: string };
     return { status: 200, body: documents.list(identityOf(ctx), databaseId, collectionId, queriesFromUrl(ctx.url)) };
   });
 
   app.route('POST', DOCS, (ctx) => {
+    refuseConsole(ctx);
     const { databaseId, collectionId } = ctx.params as { databaseId: string; collectionId: string };
     const b = ctx.body;
     if (b.documentId === undefined) throw new AppwriteError('general_argument_invalid', 'Param "documentId" is not optional.');
-    const doc = documents.create(identityOf(ctx), databaseId, collectionId, b.documentId, b.data, b.permissions);
+    const doc = documents.create(identityOf(ctx), databaseId, collectionId, b.documentId, b.data, b.permissions, stampOf(ctx));
     return { status: 201, body: doc };
-  });
+  }, { abuse: ROUTE_LIMITS.createDocument });
 
   app.route('GET', `${DOCS}/{documentId}`, (ctx) => {
+    refuseConsole(ctx);
     const { databaseId, collectionId, documentId } = ctx.params as Record<string, string>;
     return { status: 200, body: documents.get(identityOf(ctx), databaseId!, collectionId!, documentId!, queriesFromUrl(ctx.url)) };
   });
 
   app.route('PATCH', `${DOCS}/{documentId}`, (ctx) => {
+    refuseConsole(ctx);
     const { databaseId, collectionId, documentId } = ctx.params as Record<string, string>;
     const ts = requestTimestamp(ctx);
-    const doc = documents.update(identityOf(ctx), databaseId!, collectionId!, documentId!, ctx.body.data, ctx.body.permissions, ts);
+    const doc = documents.update(identityOf(ctx), databaseId!, collectionId!, documentId!, ctx.body.data, ctx.body.permissions, ts, stampOf(ctx));
     return { status: 200, body: doc };
-  });
+  }, { abuse: ROUTE_LIMITS.updateDocument });
 
   app.route('DELETE', `${DOCS}/{documentId}`, (ctx) => {
+    refuseConsole(ctx);
     const { databaseId, collectionId, documentId } = ctx.params as Record<string, string>;
     const ts = requestTimestamp(ctx);
     documents.delete(identityOf(ctx), databaseId!, collectionId!, documentId!, ts);
     return { status: 204 };
+  }, { abuse: ROUTE_LIMITS.deleteDocument });
+}
+
+/** How the fault injector asked this write to be stamped ('same': in the millisecond of the previous write). */
+function stampOf(ctx: RequestContext): { sameMillisecond: boolean } {
+  return { sameMillisecond: ctx.state.sameMillisecond === true };
+}
+
+/**
+ * The server API's index creation (API key, scope collections.write), as `appwrite push` calls it:
+ * validated as Appwrite 1.6.2 validates it, then built at once (Appwrite builds it in a worker and
+ * answers `processing`; here it is `available` when the answer arrives).
+ */
+export function installIndexRoutes(app: HttpApp, storage: Storage, schema: ProjectSchema, maxIndexLength: () => number): void {
+  app.route('POST', '/databases/{databaseId}/collections/{collectionId}/indexes', (ctx) => {
+    refuseConsole(ctx);
+    const identity = identityOf(ctx);
+    if (identity.kind !== 'key') throw missingScope(identity, 'collections.write');
+    const { databaseId, collectionId } = ctx.params as Record<string, string>;
+    if (!schema.databases.some((d) => d.id === databaseId)) throw new AppwriteError('database_not_found');
+    const c = schema.collection(databaseId!, collectionId!);
+    if (!c) throw new AppwriteError('collection_not_found');
+    const idx = validateIndex(c, { key: ctx.body.key, type: ctx.body.type, attributes: ctx.body.attributes, orders: ctx.body.orders }, maxIndexLength());
+    storage.createIndex(c, idx);
+    c.indexes.push(idx);
+    const now = formatDate(Date.now());
+    return {
+      status: 202,
+      body: { key: idx.key, type: idx.type, status: 'available', error: '', attributes: idx.attributes, orders: idx.orders, $createdAt: now, $updatedAt: now },
+    };
   });
 }

@@ -49,8 +49,18 @@ export class StampClock {
   private last = 0;
   constructor(private readonly wall: () => number = Date.now) {}
 
-  /** A timestamp >= every earlier one and > `after` (a document's previous `$updatedAt`, in ms). */
-  next(after?: number): number {
+  /**
+   * A timestamp >= every earlier one and > `after` (a document's previous `$updatedAt`, in ms).
+   * With `sameMillisecond`, the millisecond of the previous write instead (never before `after`),
+   * as Appwrite stamps two writes that land in one millisecond: an update may then keep its
+   * document's `$updatedAt`.
+   */
+  next(after?: number, sameMillisecond = false): number {
+    if (sameMillisecond) {
+      const t = Math.max(this.last, after ?? 0) || this.wall();
+      this.last = t;
+      return t;
+    }
     let t = Math.max(this.wall(), this.last);
     if (after !== undefined && t <= after) t = after + 1;
     this.last = t;

@@ -1,0 +1,75 @@
+/**
+ * SyncStatus → what the status-bar item shows and does. Pure (no `vscode`
+ * import), so every state is checked under plain mocha; statusBar.ts only
+ * copies the result onto the item.
+ */
+import { relativeTime } from '../core/relativeTime';
+import type { SyncStatus } from '../core/syncStatus';
+
+/** What a click does: run Sync Now, open Sign In, or show the problem (error text or conflicts). */
+export type StatusAction = 'syncNow' | 'signIn' | 'showProblem';
+
+export interface StatusPresentation {
+  /** With codicons, e.g. `$(check) CodeCraft`. */
+  text: string;
+  /** Plain text; also the accessibility label. */
+  tooltip: string;
+  action: StatusAction;
+  /** The theme colour the item stands on, if not the default. */
+  background?: 'error' | 'warning';
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/** `status` as of `now`; `account` names who is signed in (e-mail), when someone is. */
+export function presentStatus(status: SyncStatus, now: number, account?: string): StatusPresentation {
+  const who = account ? ` as ${account}` : '';
+  const last = status.lastSync !== undefined ? `Last synced ${relativeTime(status.lastSync, now)}.` : 'Not synced yet.';
+  const pending = status.pending > 0 ? `${plural(status.pending, 'change')} waiting to be sent.` : '';
+  const lines = (...parts: string[]) => parts.filter(Boolean).join(' ');
+  switch (status.state) {
+    case 'signedOut':
+      return {
+        text: '$(account) CodeCraft',
+        tooltip: 'CodeCraft: not signed in. Click to sign in.',
+        action: 'signIn',
+      };
+    case 'syncing':
+      return {
+        text: `$(sync~spin) CodeCraft${status.pending > 0 ? ` · ${status.pending}` : ''}`,
+        tooltip: lines(`CodeCraft: syncing${who}…`, pending, last),
+        action: 'syncNow',
+      };
+    case 'synced':
+      return {
+        text: `$(check) CodeCraft${status.pending > 0 ? ` · ${status.pending}` : ''}`,
+        tooltip: lines(`CodeCraft: ${status.lastSync !== undefined ? `synced ${relativeTime(status.lastSync, now)}` : 'connected, not synced yet'}${who}.`, pending, 'Click to sync now.'),
+        action: 'syncNow',
+      };
+    case 'offline':
+      return {
+        text: `$(cloud-offline) CodeCraft${status.pending > 0 ? ` · ${status.pending} pending` : ''}`,
+        tooltip: lines(`CodeCraft: offline${who} — showing data saved on this machine.`, pending, last, 'Click to try again.'),
+        action: 'syncNow',
+        background: status.pending > 0 ? 'warning' : undefined,
+      };
+    case 'conflicts':
+      return {
+        text: `$(warning) CodeCraft · ${plural(status.conflicts, 'conflict')}`,
+        tooltip: lines(
+          `CodeCraft: ${plural(status.conflicts, 'local edit')} ${status.conflicts === 1 ? 'conflicts' : 'conflict'} with newer versions on the server.`,
+          pending,
+          'Click to see them.',
+        ),
+        action: 'showProblem',
+        background: 'warning',
+      };
+    case 'error':
+      return {
+        text: '$(error) CodeCraft',
+        tooltip: lines(`CodeCraft: sync failed${who}: ${status.error ?? 'unknown error'}`, pending, last, 'Click for details.'),
+        action: 'showProblem',
+        background: 'error',
+      };
+  }
+}
