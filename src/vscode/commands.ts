@@ -29,7 +29,8 @@ export function registerCommands(ctx: CodeCraftContext): vscode.Disposable[] {
       try {
         return await handlers[id](ctx, ...args);
       } catch (e) {
-        await ctx.errors.report(e, CommandTitles[id]);
+        // Told, not awaited: a command must not hang on a notification nobody closes.
+        void ctx.errors.report(e, CommandTitles[id]);
         return undefined;
       }
     }),
