@@ -10,7 +10,8 @@
  *     and ≥ 10× fewer requests than the web app's way.
  *
  * Bytes are response bodies as sent. The backend runs in this process, so the
- * times include its work.
+ * times include its work. The data is seeded, then left to rest longer than the
+ * pull's late-commit window, as a user's data is when they sign in.
  */
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
@@ -120,6 +121,8 @@ export async function run(): Promise<Record<string, unknown>> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'codecraft-bench-sync-'));
   try {
     seed(backend);
+    // Data at rest, as a user's is: nothing written within the pull's late-commit window (5 s).
+    await new Promise((r) => setTimeout(r, 6000));
     const traffic = meter(backend);
     const d = await device(backend, { dir, realtime: false, start: false, pageSize: PAGE, trackAll: true });
     const n = PROJECTS + FILES + MESSAGES + 3 + 58 + 18; // the demo account's own 3 projects, 58 files and 18 messages too

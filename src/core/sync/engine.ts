@@ -189,8 +189,8 @@ export class SyncEngine implements Disposable {
       debounceMs: options.debounceMs ?? 500,
       pollMs: options.pollMs ?? 30_000,
       refreshMs: options.refreshMs ?? 3000,
-      flushDocs: options.flushDocs ?? 1000,
-      flushMs: options.flushMs ?? 2000,
+      flushDocs: options.flushDocs ?? 5000,
+      flushMs: options.flushMs ?? 5000,
       random: options.random ?? Math.random,
     };
     this.puller = new Puller(this.store, this.remote, this.clock, this.log, {
