@@ -130,10 +130,13 @@ export class EngineSync implements SyncService {
       pageSize: settings.pageSize,
       intervalMs: settings.intervalSeconds * 1000,
       trackAll: settings.allProjects,
+      startOffline: connection.reachability === 'offline',
     });
     this.engine = engine;
     this.perEngine.push(
       engine.onDidChangeStatus((s) => this.fromEngine(s)),
+      // Known to be unreachable (the session check gave up): a round still trying is shown as offline.
+      connection.onDidChangeReachability(() => this.fromEngine(engine.status)),
       engine.onDidNeedSignIn((e) => this.o.onBackgroundError(e)),
       engine.onDidConflict((list) => this.o.onConflicts?.(list)),
     );
@@ -147,13 +150,25 @@ export class EngineSync implements SyncService {
       if (s.state === 'offline') connection.reportReachable(false);
       else if (s.state === 'idle' && s.lastSync !== undefined) connection.reportReachable(true);
     }
+    const unreachable = connection?.reachability === 'offline';
     const state: SyncStatus['state'] =
-      s.state === 'syncing' ? 'syncing' : s.state === 'offline' ? 'offline' : s.state === 'error' ? 'error' : s.conflicts > 0 ? 'conflicts' : 'synced';
+      s.state === 'syncing'
+        ? unreachable
+          ? 'offline'
+          : 'syncing'
+        : s.state === 'offline'
+          ? 'offline'
+          : s.state === 'error'
+            ? 'error'
+            : s.conflicts > 0
+              ? 'conflicts'
+              : 'synced';
     const next: SyncStatus = { state, pending: s.pending, conflicts: s.conflicts };
     if (s.failed) next.failed = s.failed;
     if (s.lastSync !== undefined) next.lastSync = s.lastSync;
     // The engine's reasons are already in the extension's own words.
     if (s.error !== undefined && (state === 'error' || state === 'offline')) next.error = s.error;
+    else if (state === 'offline') next.error = 'the server cannot be reached';
     next.collections = s.collections;
     this.set(next);
   }

@@ -78,6 +78,8 @@ export interface SyncEngineOptions {
   refreshMs?: number;
   /** Sync every project's messages and files. */
   trackAll?: boolean | (() => boolean);
+  /** The server is known to be unreachable already (the session check could not reach it): start as offline. */
+  startOffline?: boolean;
   flushDocs?: number;
   flushMs?: number;
   random?: () => number;
@@ -138,7 +140,7 @@ export class SyncEngine implements Disposable {
   private readonly lease: Lease | undefined;
   private readonly puller: Puller;
   private readonly pusher: Pusher;
-  private readonly o: Required<Omit<SyncEngineOptions, 'store' | 'remote' | 'feed' | 'clock' | 'logger' | 'lease' | 'trackAll'>>;
+  private readonly o: Required<Omit<SyncEngineOptions, 'store' | 'remote' | 'feed' | 'clock' | 'logger' | 'lease' | 'trackAll' | 'startOffline'>>;
   private readonly trackAll: () => boolean;
 
   private readonly statusEmitter = new Emitter<SyncStatus>();
@@ -180,6 +182,10 @@ export class SyncEngine implements Disposable {
     this.log = options.logger;
     this.lease = options.lease;
     const trackAll = options.trackAll;
+    if (options.startOffline) {
+      this.state = 'offline';
+      this.error = 'the server cannot be reached';
+    }
     this.trackAll = typeof trackAll === 'function' ? trackAll : () => trackAll === true;
     this.o = {
       pageSize: options.pageSize ?? 100,
@@ -259,7 +265,8 @@ export class SyncEngine implements Disposable {
       }
     }
     const status: SyncStatus = {
-      state: this.round ? 'syncing' : this.state,
+      // Offline, a round is a retry: the status stays offline until one gets through.
+      state: this.round && this.state !== 'offline' ? 'syncing' : this.state,
       pending,
       conflicts,
       failed,
