@@ -17,9 +17,11 @@ import type {
   DocumentOf,
   ListChangesOptions,
   ListIdsOptions,
+  RateLimitInfo,
   RemoteAccount,
   RemoteApi,
   WriteOptions,
+  WriteRoute,
 } from '../../core/remote';
 import { collectionIds, normaliseEndpoint, type AppwriteConfig, type CollectionIds } from './client';
 import { RestClient } from './rest';
@@ -128,6 +130,19 @@ function withoutSystemFields(data: object): Record<string, unknown> {
   return out;
 }
 
+/** The document write routes Appwrite limits, by method (one bucket per route across collections). */
+const ROUTES: Partial<Record<string, WriteRoute>> = { POST: 'create', PATCH: 'update', DELETE: 'delete' };
+
+/** X-RateLimit-Limit / -Remaining / -Reset (Unix seconds) as one reading, or undefined when absent. */
+export function rateLimitOf(headers: Headers): RateLimitInfo | undefined {
+  const limit = Number(headers.get('x-ratelimit-limit'));
+  const remaining = Number(headers.get('x-ratelimit-remaining'));
+  const reset = Number(headers.get('x-ratelimit-reset'));
+  if (!headers.has('x-ratelimit-limit') || !Number.isFinite(limit) || !Number.isFinite(remaining) || !Number.isFinite(reset)) return undefined;
+  // Seconds since the epoch, as Appwrite sends it; a value already in milliseconds is taken as it is.
+  return { limit, remaining, resetAt: reset > 1e12 ? reset : reset * 1000 };
+}
+
 export interface AppwriteRemoteApiOptions extends AppwriteConfig {
   session?: string;
   logger?: Logger;
@@ -138,6 +153,9 @@ export class AppwriteRemoteApi implements RemoteApi {
   private readonly collections: CollectionIds;
   private readonly logger: Logger;
 
+  /** Each write route's bucket as its last answer reported it (X-RateLimit-*). */
+  private readonly limits = new Map<WriteRoute, RateLimitInfo>();
+
   constructor(
     readonly rest: RestClient,
     config: Pick<AppwriteConfig, 'databaseId' | 'collections'>,
@@ -146,6 +164,16 @@ export class AppwriteRemoteApi implements RemoteApi {
     this.databaseId = config.databaseId;
     this.collections = collectionIds(config);
     this.logger = logger;
+    rest.observe((req, _status, headers) => {
+      const route = ROUTES[req.method];
+      if (!route || !req.path.includes('/documents')) return;
+      const info = rateLimitOf(headers);
+      if (info) this.limits.set(route, info);
+    });
+  }
+
+  rateLimit(route: WriteRoute): RateLimitInfo | undefined {
+    return this.limits.get(route);
   }
 
   /** Builds the REST client too; refuses an insecure endpoint before any request. */

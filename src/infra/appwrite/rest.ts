@@ -84,6 +84,17 @@ export class RestClient {
     this.logger = options.logger ?? nullLogger;
   }
 
+  private readonly observers = new Set<(req: RestRequest, status: number, headers: Headers) => void>();
+
+  /**
+   * Hear the status and headers of every answer (success or error) — e.g. a
+   * route's X-RateLimit-* figures. Returns a remover.
+   */
+  observe(listener: (req: RestRequest, status: number, headers: Headers) => void): () => void {
+    this.observers.add(listener);
+    return () => this.observers.delete(listener);
+  }
+
   setSession(secret: string | undefined): void {
     this.session = secret || undefined;
   }
@@ -148,6 +159,13 @@ export class RestClient {
       throw err;
     }
     this.logger.trace(`${req.method} ${req.path} → ${response.status} in ${Date.now() - started} ms`);
+    for (const listener of this.observers) {
+      try {
+        listener(req, response.status, response.headers);
+      } catch {
+        // an observer must not change the call's outcome
+      }
+    }
     if (response.status >= 400) {
       throw errorFromResponse(response.status, data as AppwriteErrorBody, response.headers, what, secrets);
     }
