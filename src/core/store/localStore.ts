@@ -213,6 +213,8 @@ interface Session {
   syncStamp: string | undefined;
   /** The schema version changed: every pull starts over (saved once the data lock is free). */
   schemaReset?: boolean;
+  /** Changes this window is pushing right now (by `<kind>:<id>`). */
+  readonly pushing: Set<string>;
   readonly syncReady: Promise<void>;
   readonly dataLock: FileLock;
 }
@@ -427,6 +429,7 @@ export class LocalStore implements Disposable {
       syncStamp: undefined,
       syncReady: Promise.resolve(),
       dataLock: lock('data'),
+      pushing: new Set(),
     };
     (session as { outboxReady: Promise<void> }).outboxReady = outbox.load().then(
       (changed) => {
@@ -568,6 +571,13 @@ export class LocalStore implements Disposable {
   /** Every local change not yet confirmed by the server, oldest first. */
   localChanges(): LocalChange[] {
     return this.session?.outbox.entries() ?? [];
+  }
+
+  /** The sync engine marks a change while its push is under way (a delete meanwhile must not drop it). */
+  setPushing(kind: CollectionKind, id: string, pushing: boolean): void {
+    const key = changeKey(kind, id);
+    if (pushing) this.session?.pushing.add(key);
+    else this.session?.pushing.delete(key);
   }
 
   /** Local changes of one scope (a project's messages or files; all projects for 'projects'). */
@@ -864,7 +874,7 @@ export class LocalStore implements Disposable {
         const key = changeKey(given.kind, given.id);
         // A new entry starts from the server copy as stored now: another window may have
         // confirmed a push of this document since this window last read its record.
-        const intent = { ...given, server: await this.currentServerCopy(session, given) };
+        const intent = { ...given, server: await this.currentServerCopy(session, given), pushing: session.pushing.has(key) };
         const next = coalesce(entries.get(key), intent, now, entries.has(key) ? entries.get(key)!.seq : nextSeq());
         if (next) entries.set(key, next);
         else entries.delete(key);

@@ -117,6 +117,8 @@ export interface LocalIntent {
   server: AnyDoc | undefined;
   /** Updates: the fields changed. */
   fields?: string[];
+  /** This document's change is being pushed right now: the server may have it any moment. */
+  pushing?: boolean;
 }
 
 /**
@@ -140,9 +142,10 @@ export function coalesce(existing: LocalChange | undefined, intent: LocalIntent,
   delete next.retryAt;
   if (intent.op === 'delete') {
     if (existing.op === 'delete') return existing;
-    // A create the server never saw leaves nothing to send — unless it has it now (a push landed meanwhile).
-    if (existing.base === null && !intent.server) return undefined;
-    if (existing.base === null) next.base = intent.server!;
+    // A create the server never saw leaves nothing to send — unless it has it now, or may have it any
+    // moment (its push is under way): then the delete stays, and goes out once the create is confirmed.
+    if (existing.base === null && !intent.server && !intent.pushing) return undefined;
+    if (existing.base === null) next.base = intent.server ?? null;
     next.op = 'delete';
     next.doc = null;
     delete next.fields;

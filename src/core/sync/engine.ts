@@ -377,6 +377,8 @@ export class SyncEngine implements Disposable {
         for (const id of removed.projects) await this.projectGone(id);
         for (const kind of ['messages', 'files'] as const) if (removed[kind].length) await this.deletedElsewhere(kind, removed[kind]);
       }
+      // The server answered the whole round: changes backing off after network trouble go now.
+      await this.retryNow();
       const pushed = await this.pushAll(signal);
       report.pushed = pushed.pushed;
       report.conflicts = pushed.conflicts;
@@ -499,6 +501,20 @@ export class SyncEngine implements Disposable {
     }
     this.notifyConflicts();
     return counts;
+  }
+
+  /** Clear the backoff of changes that wait only because the server was unreachable or failing. */
+  private async retryNow(): Promise<void> {
+    const now = this.clock.now();
+    if (!this.store.localChanges().some((c) => (c.retryAt ?? 0) > now && !c.failed && !c.conflict)) return;
+    await this.store.updateLocal((entries) => {
+      for (const [key, c] of entries) {
+        if ((c.retryAt ?? 0) <= now || c.failed || c.conflict) continue;
+        const next = { ...c, attempts: 0 };
+        delete next.retryAt;
+        entries.set(key, next);
+      }
+    });
   }
 
   private notifyConflicts(): void {

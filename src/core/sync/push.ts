@@ -100,6 +100,16 @@ export class Pusher {
   }
 
   async push(change: LocalChange, signal?: AbortSignal): Promise<PushOutcome> {
+    const { kind, id } = change;
+    this.store.setPushing(kind, id, true);
+    try {
+      return await this.send(change, signal);
+    } finally {
+      this.store.setPushing(kind, id, false);
+    }
+  }
+
+  private async send(change: LocalChange, signal?: AbortSignal): Promise<PushOutcome> {
     const { kind, id, projectId, rev } = change;
     try {
       switch (change.op) {

@@ -40,7 +40,9 @@ export interface ChaosResult {
   writes: number;
   kills: number;
   faultWindows: Record<string, number>;
+  /** Requests the backend answered during the operations (refused connections while offline are not counted). */
   requests: number;
+  /** Of which faults were injected into (see runChaos). */
   faulted: number;
   conflicts: number;
   ms: number;
@@ -67,7 +69,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   const log = o.log ?? (() => undefined);
   const rng = mulberry32(o.seed);
   const total = o.ops ?? 500;
-  const backend = await startBackend({ seed: 'demo', ...o.backend });
+  // Appwrite's real abuse limits (counts, buckets, headers) in windows ten times shorter, so a run meets them.
+  const backend = await startBackend({ seed: 'demo', abuse: { timeScale: 10 }, ...o.backend });
   const root = await fs.mkdtemp(path.join(os.tmpdir(), `codecraft-chaos-${o.seed}-`));
   const session = () => backend.createSession(DEMO.email, DEMO.password).secret;
   const program = await bundleDevice(root);
@@ -79,11 +82,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   const writes: WriteRecord[] = [];
   const raceWrites: { id: string; content: string }[] = [];
   let responses = 0;
-  let faultedResponses = 0;
+  let limited = 0;
   backend.onResponse((r) => {
     responses++;
-    const status = (r as unknown as { status?: number }).status ?? 0;
-    if (status >= 429) faultedResponses++;
+    if (r.status === 429 && !(r.headers['X-RateLimit-Limit'] === '60' && r.headers['X-RateLimit-Remaining'] === '0')) limited++;
   });
   const weightTotal = OPS.reduce((n, [, w]) => n + w, 0);
   const choose = (): (typeof OPS)[number][0] => {
@@ -101,18 +103,22 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       if (i % 20 === 0) {
         await backend.faults.clear();
         const f = rng();
-        if (f < 0.3) {
-          backend.faults.set({ seed: (o.seed + i) >>> 0, error500: 0.08, error503: 0.08, error429: 0.04, hang: 0.03, latencyMinMs: 0, latencyMaxMs: 20 });
+        const seed = (o.seed + i) >>> 0;
+        if (f < 0.25) {
+          backend.faults.set({ seed, error500: 0.06, error503: 0.06, error429: 0.04, hang: 0.02, error502: 0.05, error504: 0.04, lostAnswer: 0.06, latencyMinMs: 0, latencyMaxMs: 20 });
           window('errors');
-        } else if (f < 0.45) {
-          backend.faults.set({ seed: (o.seed + i) >>> 0, drop: 0.3, error503: 0.1 });
+        } else if (f < 0.37) {
+          backend.faults.set({ seed, drop: 0.3, error503: 0.12, error502: 0.08 });
           window('droppedSockets');
-        } else if (f < 0.6) {
-          backend.faults.set({ seed: (o.seed + i) >>> 0, lateCommitMs: 1500, error500: 0.1 });
+        } else if (f < 0.49) {
+          backend.faults.set({ seed, lateCommitMs: 1500, error500: 0.12, lostAnswer: 0.08 });
           window('lateCommits');
-        } else if (f < 0.72) {
+        } else if (f < 0.6) {
           void backend.faults.goOffline(300 + Math.floor(rng() * 1200));
           window('offline');
+        } else if (f < 0.72) {
+          backend.faults.set({ seed, sameMillisecond: 0.5, lostAnswer: 0.1, error504: 0.05 });
+          window('sameMillisecond');
         } else if (f < 0.85) {
           // Another writer between a device's read and its update.
           const files = [...dump(backend, 'project_files').values()].filter((d) => d.type === 'file');
@@ -125,9 +131,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
             });
             window('raceHook');
           }
-          backend.faults.set({ seed: (o.seed + i) >>> 0, error503: 0.15, error429: 0.1 });
+          backend.faults.set({ seed, error503: 0.15, error429: 0.1, hang: 0.03 });
         } else {
-          window('calm');
+          backend.faults.set({ seed, error503: 0.1, error502: 0.05, lostAnswer: 0.05 });
+          window('mild');
         }
       }
       const d = devices[Math.floor(rng() * devices.length)]!;
@@ -159,6 +166,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
 
     // Heal: no faults, every device alive, everything pushed and pulled.
     log(`  healing after ${Date.now() - started} ms`);
+    const faultLog = backend.faults.log.slice();
+    const opResponses = responses;
+    const opLimited = limited;
     await backend.faults.goOnline();
     await backend.faults.clear();
     backend.faults.releaseHangs();
@@ -252,8 +262,12 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       paths.set(key, f.$id as string);
     }
     result.writes = writes.length;
-    result.requests = responses;
-    result.faulted = faultedResponses;
+    // Injected: every faulted answer (errors, proxy pages, hangs, 429 windows), lost answers and
+    // same-millisecond stamps, and the real abuse limits' refusals.
+    // Counted over the operations, not the healing that follows them.
+    const injected = faultLog.filter((r) => r.outcome !== 'ok' || r.lostAnswer || r.sameMillisecond).length + opLimited;
+    result.requests = opResponses;
+    result.faulted = injected;
     void raceWrites;
     return result;
   } finally {
