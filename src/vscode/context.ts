@@ -154,6 +154,12 @@ export function createContext(extension: vscode.ExtensionContext, log: Log): { c
     chat: { open: async () => undefined },
   };
   // Disposed in this order: sync and the account stop before the connection closes and the store goes.
-  const disposables: vscode.Disposable[] = [sync, account, connections, projects, files, projectsTree, config, store];
+  // Back in the window: pick up what other windows wrote, and ask the server what changed.
+  const focus = vscode.window.onDidChangeWindowState((w) => {
+    if (!w.focused) return;
+    void store.refresh();
+    sync.current?.poke('focus');
+  });
+  const disposables: vscode.Disposable[] = [focus, sync, account, connections, projects, files, projectsTree, config, store];
   return { ctx, disposables };
 }
