@@ -87,6 +87,9 @@ export interface SyncEngineOptions {
 
 type Doc = AnyDoc;
 
+/** A poke (window focus) within this long of a completed round is not worth another. */
+const POKE_QUIET_MS = 10_000;
+
 interface PushCounts {
   pushed: number;
   conflicts: number;
@@ -320,8 +323,9 @@ export class SyncEngine implements Disposable {
     return promise;
   }
 
-  /** Ask for a background round soon (window focus, realtime, a timer). Never rejects. */
+  /** Ask for a background round soon (window focus). Skipped right after a round; never rejects. */
   poke(reason = 'focus'): void {
+    if (this.lastSync !== undefined && this.clock.now() - this.lastSync < POKE_QUIET_MS) return;
     this.background(reason);
   }
 
