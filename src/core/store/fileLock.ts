@@ -18,6 +18,7 @@
 import { z } from 'zod';
 import { StorageError } from '../errors';
 import type { BlobStore, Clock, Disposable, Logger } from '../ports';
+import { WriteQueue } from './writeQueue';
 
 const LockFileSchema = z.object({ owner: z.string(), beat: z.number(), gen: z.number().int().nonnegative().optional() });
 type LockFile = z.infer<typeof LockFileSchema>;
@@ -127,9 +128,9 @@ async function release(o: FileLockOptions): Promise<void> {
   if (current && current.lock !== 'corrupt' && current.lock.owner === o.owner) await o.blobs.delete(o.path);
 }
 
-/** A cross-window critical section; in-process callers queue up first. */
+/** A cross-window critical section; in-process callers queue up first (one WriteQueue per lock). */
 export class FileLock {
-  private tail: Promise<unknown> = Promise.resolve();
+  private readonly queue = new WriteQueue();
 
   constructor(
     private readonly o: FileLockOptions & {
@@ -139,14 +140,12 @@ export class FileLock {
   ) {}
 
   run<R>(fn: () => Promise<R>): Promise<R> {
-    const result = this.tail.then(() => this.locked(fn));
-    this.tail = result.catch(() => undefined);
-    return result;
+    return this.queue.run(this.o.path, () => this.locked(fn));
   }
 
   /** Resolves when every critical section queued so far has settled. */
   idle(): Promise<void> {
-    return this.tail.then(() => undefined);
+    return this.queue.idle();
   }
 
   private async locked<R>(fn: () => Promise<R>): Promise<R> {

@@ -1,7 +1,7 @@
 /**
  * One task at a time per key, in the order they were queued; a failed task
- * does not block the next. The store serialises each record's writes with it,
- * and the outbox pushes each project's changes first in, first out.
+ * does not block the next. Each cross-window lock queues this window's
+ * critical sections with it before taking the lock file.
  */
 export class WriteQueue {
   private readonly tails = new Map<string, Promise<unknown>>();
