@@ -24,9 +24,9 @@ import { MemoryMemento } from '../test/helpers/memento';
 import { RestClient } from '../src/infra/appwrite/rest';
 
 const PAGE = 100;
-const PROJECTS = 1000;
-const FILES = 10_000;
-const MESSAGES = 50_000;
+const PROJECTS = Number(process.env.BENCH_PROJECTS ?? 1000);
+const FILES = Number(process.env.BENCH_FILES ?? 10_000);
+const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 50_000);
 const PERMS = ['read("user:demo")', 'update("user:demo")', 'delete("user:demo")'];
 
 function seed(backend: Backend): void {
@@ -53,7 +53,7 @@ function seed(backend: Backend): void {
   }));
   backend.documents.bulkInsert(db, 'project_files', files);
   for (let start = 0; start < MESSAGES; start += 10_000) {
-    const batch = Array.from({ length: 10_000 }, (_, k) => {
+    const batch = Array.from({ length: Math.min(10_000, MESSAGES - start) }, (_, k) => {
       const i = start + k;
       return {
         $permissions: PERMS,
@@ -136,9 +136,9 @@ export async function run(): Promise<Record<string, unknown>> {
 
     // Ten changes made elsewhere (with an API key: the other device is not the client being measured).
     const key = { kind: 'key' as const, keyId: 'bench' };
-    for (let i = 0; i < 4; i++) backend.documents.update(key, backend.databaseId, 'project_files', firstId(backend, 'project_files', i * 997), { content: `changed ${i}\n` }, undefined);
-    for (let i = 0; i < 4; i++) backend.documents.update(key, backend.databaseId, 'messages', firstId(backend, 'messages', i * 7919), { content: `edited ${i}` }, undefined);
-    for (let i = 0; i < 2; i++) backend.documents.update(key, backend.databaseId, 'projects', `bench${String(i * 101).padStart(5, '0')}`, { title: `Renamed ${i}` }, undefined);
+    for (let i = 0; i < 4; i++) backend.documents.update(key, backend.databaseId, 'project_files', firstId(backend, 'project_files', (i * 997) % FILES), { content: `changed ${i}\n` }, undefined);
+    for (let i = 0; i < 4; i++) backend.documents.update(key, backend.databaseId, 'messages', firstId(backend, 'messages', (i * 7919) % MESSAGES), { content: `edited ${i}` }, undefined);
+    for (let i = 0; i < 2; i++) backend.documents.update(key, backend.databaseId, 'projects', `bench${String((i * 101) % PROJECTS).padStart(5, '0')}`, { title: `Renamed ${i}` }, undefined);
     traffic.take();
     t = performance.now();
     const incr = await d.engine.syncNow({ reconcile: false });
