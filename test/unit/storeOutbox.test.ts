@@ -219,6 +219,12 @@ describe('overlay: pending changes laid over the server copies', () => {
     assert.deepEqual(shown, [a, { ...c, content: 'mine' }]);
   });
 
+  it('an update with its fields shows only those over the server’s version: a field changed elsewhere shows at once', () => {
+    const theirs = { ...c, language: 'javascript', $updatedAt: at(3) };
+    const shown = overlay([a, theirs], [change({ id: 'c', op: 'update', doc: { ...c, content: 'mine' }, base: c, fields: ['content'] })]);
+    assert.deepEqual(shown, [a, { ...theirs, content: 'mine' }]);
+  });
+
   it('no changes: a copy of the server list', () => {
     const server = [a, b];
     const shown = overlay(server, []);

@@ -27,19 +27,7 @@
  *   ./syncState, next to the records.
  */
 import { InvalidError, StorageError } from '../errors';
-import {
-  dataFields,
-  schemaFor,
-  supersedes,
-  timeOf,
-  type AnyDoc,
-  type Checkpoint,
-  type CollectionKind,
-  type DocOf,
-  type Message,
-  type Project,
-  type ProjectFile,
-} from '../model';
+import { schemaFor, type AnyDoc, type Checkpoint, type CollectionKind, type DocOf, type Message, type Project, type ProjectFile } from '../model';
 import type { BlobStore, Clock, Disposable, Event, KeyValueStore, Logger } from '../ports';
 import { FileLock, newOwnerId } from './fileLock';
 import {
@@ -47,30 +35,17 @@ import {
   forgetIdentity,
   namespaceFor,
   rememberIdentity,
-  safeFileName,
   sameIdentity,
   type StoreIdentity,
 } from './identity';
-import { changeKey, coalesce, overlay, Outbox, type LocalChange, type LocalIntent } from './outbox';
+import { changeKey, coalesce, Outbox, type LocalChange, type LocalIntent } from './outbox';
+import { ShownView } from './shownView';
 import { Quarantine } from './quarantine';
-import { RecordCache } from './recordCache';
-import { decodeRecord, emptyRecord, type RejectedItem, type StoreRecord } from './record';
-import {
-  dedupeRejected,
-  emptySyncState,
-  SyncStateSchema,
-  type Coverage,
-  type RejectedDoc,
-  type ScopedKind,
-  type SyncStateData,
-} from './syncState';
+import { cacheKey, Records, type ChangeSummary, type Doc, type ServerEdit, type WriteResult } from './records';
+import { dedupeRejected, follow, inParallel, reaches, type Coverage, type RejectedDoc, type ScopedKind } from './syncState';
+import { SyncStateFile } from './syncStateFile';
 
-/** The web app's localStorage keys, kept as record names. */
-export const RECORD_NAMES: Record<CollectionKind, string> = {
-  projects: 'codeCraft_projects',
-  messages: 'codeCraft_messages',
-  files: 'codeCraft_files',
-};
+export { RECORD_NAMES, compareMessages, type ChangeSummary, type ServerEdit } from './records';
 
 /**
  * The version of the schemas documents are checked against. Bump it when a
@@ -141,31 +116,6 @@ export interface LocalStoreOptions {
   ownerAlive?: (owner: string) => boolean | undefined;
 }
 
-/** Server copies to merge into one record. */
-export interface ServerEdit<T> {
-  /** Versions from the server: each replaces the stored one only if it supersedes it (newer, or same stamp with other data). */
-  upsert?: readonly T[];
-  /** Documents the server no longer has. */
-  remove?: readonly string[];
-  /** Projects only: the new checkpoint of the projects record (undefined keeps it). */
-  checkpoint?: Checkpoint | null;
-  /** Set lastSync to now. */
-  synced?: boolean;
-}
-
-/** What a server edit changed in one record. */
-export interface ChangeSummary {
-  added: string[];
-  updated: string[];
-  removed: string[];
-}
-
-/** What writeRecord did, with the record file's stamp before and after (messages and files). */
-interface WriteResult extends ChangeSummary {
-  before?: string | undefined;
-  after?: string | undefined;
-}
-
 /** A pull's claim: these projects' records now hold every server document up to `checkpoint`. */
 export interface CoverageClaim {
   projectIds: readonly string[];
@@ -181,8 +131,6 @@ export interface CoverageClaim {
   since?: Checkpoint;
 }
 
-type Doc = DocOf[CollectionKind];
-
 /**
  * What is shown for one account, from one useIdentity() to the next. Loads and
  * writes hold on to the session they started in, so a late result lands in
@@ -190,33 +138,17 @@ type Doc = DocOf[CollectionKind];
  */
 interface Session {
   readonly ns: string;
-  projects: StoreRecord<Project>;
-  /** Loaded messages and files records, by `<projectId>|<kind>`. */
-  readonly cache: RecordCache<StoreRecord<Doc>>;
-  readonly loading: Map<string, Promise<StoreRecord<Doc>>>;
-  /** Writes queued or running, by cache key (such records are never dropped from the cache). */
-  readonly writing: Map<string, number>;
-  /** Disk stamp of each loaded record when this window last read or wrote it. */
-  readonly stamps: Map<string, string | undefined>;
-  /** Record keys written by a newer format version: shown empty, never overwritten. */
-  readonly readOnly: Set<string>;
-  /** Why the projects record could not be read, while it could not: writes to it are refused. */
-  projectsUnreadable?: string;
+  readonly records: Records;
+  readonly sync: SyncStateFile;
   readonly quarantine: Quarantine;
   readonly outbox: Outbox;
   readonly outboxReady: Promise<void>;
-  /** Outbox entries by scope (`<kind>|<projectId>`; projects under `projects|`), rebuilt on change. */
-  byScope: Map<string, LocalChange[]> | undefined;
-  /** Server copies with local changes laid over, by scope, until either changes. */
-  readonly effective: Map<string, Doc[]>;
-  sync: SyncStateData;
-  syncStamp: string | undefined;
-  /** The schema version changed: every pull starts over (saved once the data lock is free). */
-  schemaReset?: boolean;
-  /** Changes this window is pushing right now (by `<kind>:<id>`). */
-  readonly pushing: Set<string>;
   readonly syncReady: Promise<void>;
   readonly dataLock: FileLock;
+  /** What is shown: server copies with local changes laid over. */
+  readonly view: ShownView;
+  /** Changes this window is pushing right now (by `<kind>:<id>`). */
+  readonly pushing: Set<string>;
 }
 
 class Emitter<T> {
@@ -239,54 +171,15 @@ class Emitter<T> {
   }
 }
 
-/** Chat order: `sequence`, then `$createdAt`, then `$id`. */
-export function compareMessages(a: Message, b: Message): number {
-  if (a.sequence !== b.sequence) return a.sequence - b.sequence;
-  const ta = timeOf(a.$createdAt);
-  const tb = timeOf(b.$createdAt);
-  if (ta !== tb) return ta < tb ? -1 : 1;
-  return a.$id < b.$id ? -1 : a.$id > b.$id ? 1 : 0;
-}
-
-function compareFiles(a: ProjectFile, b: ProjectFile): number {
-  return a.path < b.path ? -1 : a.path > b.path ? 1 : a.$id < b.$id ? -1 : a.$id > b.$id ? 1 : 0;
-}
-
-function sortItems(kind: CollectionKind, items: Doc[]): Doc[] {
-  if (kind === 'messages') (items as Message[]).sort(compareMessages);
-  else if (kind === 'files') (items as ProjectFile[]).sort(compareFiles);
-  return items;
-}
-
 function positiveInt(value: number | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;
   if (!Number.isSafeInteger(value) || value < 1) throw new InvalidError(`${name} must be a positive whole number, not ${value}`);
   return value;
 }
 
-/** What an empty record is counted as in the cache budget. */
-const EMPTY_RECORD_BYTES = 64;
-
 function describe(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
-
-/** Ids whose version differs between two lists of one record (added, changed or gone). */
-function changedIds(before: readonly Doc[], after: readonly Doc[]): string[] {
-  const old = new Map(before.map((d) => [d.$id, d]));
-  const out: string[] = [];
-  for (const d of after) {
-    const o = old.get(d.$id);
-    old.delete(d.$id);
-    if (!o || o !== d) {
-      if (!o || o.$updatedAt !== d.$updatedAt || JSON.stringify(o) !== JSON.stringify(d)) out.push(d.$id);
-    }
-  }
-  out.push(...old.keys());
-  return out;
-}
-
-const scopeKey = (kind: CollectionKind, projectId: string | undefined) => `${kind}|${kind === 'projects' ? '' : projectId}`;
 
 export class LocalStore implements Disposable {
   private readonly state: KeyValueStore;
@@ -303,8 +196,6 @@ export class LocalStore implements Disposable {
 
   private ident: StoreIdentity | undefined;
   private session: Session | undefined;
-  /** Stand-ins (shown empty, never cached) for records that could not be read, with the reason. */
-  private readonly unreadable = new WeakMap<StoreRecord<Doc>, string>();
   private readonly counters: StoreStats = { quarantined: 0, droppedItems: 0 };
   private readonly changes = new Emitter<StoreChange>();
   private readonly pending = new Set<Promise<unknown>>();
@@ -386,7 +277,7 @@ export class LocalStore implements Disposable {
     let ready: Promise<void> = Promise.resolve();
     if (this.session) {
       const s = this.session;
-      ready = Promise.all([this.loadProjects(s), s.outboxReady, s.syncReady]).then(() => undefined);
+      ready = Promise.all([s.records.loadProjects(), s.outboxReady, s.syncReady]).then(() => undefined);
     }
     this.changes.fire({ kind: 'projects', projectId: undefined, reason: 'identity' });
     return ready;
@@ -411,35 +302,49 @@ export class LocalStore implements Disposable {
         ...(this.ownerAlive ? { ownerAlive: this.ownerAlive } : {}),
         logger: this.log,
       });
-    const outbox = new Outbox({ blobs: this.blobs, path: `${ns}/outbox.json`, lock: lock('outbox'), quarantine, logger: this.log });
-    const session: Session = {
+    const dataLock = lock('data');
+    let session: Session;
+    const records = new Records({
       ns,
-      projects: emptyRecord(),
-      cache: new RecordCache(this.maxCachedRecords, this.maxCachedBytes),
-      loading: new Map(),
-      writing: new Map(),
-      stamps: new Map(),
-      readOnly: new Set(),
+      state: this.state,
+      blobs: this.blobs,
+      log: this.log,
+      clock: this.clock,
+      quarantine,
+      dataLock,
+      maxBlobBytes: this.maxBlobBytes,
+      maxCachedRecords: this.maxCachedRecords,
+      maxCachedBytes: this.maxCachedBytes,
+      host: {
+        isCurrent: () => this.session === session,
+        changed: (kind, projectId, ids, reason) => this.changes.fire(ids ? { kind, projectId, ids, reason } : { kind, projectId, reason }),
+        track: (task) => this.keep(task),
+        quarantinedItems: (n) => (this.counters.droppedItems += n),
+      },
+    });
+    const outbox = new Outbox({ blobs: this.blobs, path: `${ns}/outbox.json`, lock: lock('outbox'), quarantine, logger: this.log });
+    const sync = new SyncStateFile({ blobs: this.blobs, path: `${ns}/sync.json`, schema: SCHEMA_VERSION, quarantine, log: this.log });
+    session = {
+      ns,
+      records,
+      sync,
       quarantine,
       outbox,
       outboxReady: Promise.resolve(),
-      byScope: undefined,
-      effective: new Map(),
-      sync: emptySyncState(SCHEMA_VERSION),
-      syncStamp: undefined,
       syncReady: Promise.resolve(),
-      dataLock: lock('data'),
+      dataLock,
+      view: new ShownView(outbox),
       pushing: new Set(),
     };
+    records.onReleased = (kind, projectId) => session.view.invalidate(kind, projectId);
     (session as { outboxReady: Promise<void> }).outboxReady = outbox.load().then(
       (changed) => {
         if (this.session !== session || !changed.size) return;
-        session.byScope = undefined;
         this.fireOutboxChanges(session, changed);
       },
       (e: unknown) => this.log.error(`Could not load the outbox: ${describe(e)}`),
     );
-    (session as { syncReady: Promise<void> }).syncReady = this.loadSyncState(session).then(() => this.persistSchemaReset(session));
+    (session as { syncReady: Promise<void> }).syncReady = this.loadSyncState(session);
     return session;
   }
 
@@ -467,49 +372,13 @@ export class LocalStore implements Disposable {
     if (!session) return;
     const changed = await session.outbox.load();
     if (this.session !== session) return;
-    if (changed.size) {
-      session.byScope = undefined;
-      this.fireOutboxChanges(session, changed);
-    }
+    if (changed.size) this.fireOutboxChanges(session, changed);
     await this.loadSyncState(session);
-    this.refreshProjects(session);
-    for (const key of session.cache.keys()) {
-      const [projectId, kind] = splitCacheKey(key);
-      if (session.writing.has(key) || session.loading.has(key)) continue;
-      let stamp: string | undefined;
-      try {
-        stamp = await this.blobs.stamp(this.blobPath(session.ns, kind, projectId));
-      } catch {
-        continue;
-      }
-      if (stamp === session.stamps.get(key) || this.session !== session) continue;
-      const before = (session.cache.peek(key)?.items ?? []) as Doc[];
-      session.cache.delete(key);
-      const record = await this.ensureLoaded(session, kind, projectId);
-      const ids = changedIds(before, record.items);
-      if (ids.length && this.session === session) {
-        this.invalidate(session, kind, projectId);
-        this.changes.fire({ kind, projectId, ids, reason: 'server' });
-      }
+    const projectIds = session.records.reloadProjects();
+    if (projectIds.length && this.session === session) this.changes.fire({ kind: 'projects', projectId: undefined, ids: projectIds, reason: 'server' });
+    for (const { kind, projectId, ids } of await session.records.reloadChanged()) {
+      if (this.session === session) this.changes.fire({ kind, projectId, ids, reason: 'server' });
     }
-  }
-
-  private refreshProjects(session: Session): void {
-    let value: unknown;
-    try {
-      value = this.state.get<unknown>(this.recordKey(session.ns, 'projects', undefined));
-    } catch {
-      return;
-    }
-    if (value === undefined) return;
-    const result = decodeRecord(value, schemaFor('projects'));
-    if (!result.ok) return;
-    const ids = changedIds(session.projects.items, result.record.items);
-    const moved = JSON.stringify(result.record.checkpoint) !== JSON.stringify(session.projects.checkpoint);
-    if (!ids.length && !moved) return;
-    session.projects = result.record;
-    this.invalidate(session, 'projects', undefined);
-    if (ids.length) this.changes.fire({ kind: 'projects', projectId: undefined, ids, reason: 'server' });
   }
 
   // ---------------------------------------------------------------- reads
@@ -518,7 +387,7 @@ export class LocalStore implements Disposable {
   projects(): readonly Project[] {
     const s = this.session;
     if (!s) return [];
-    return this.effectiveOf(s, 'projects', undefined, s.projects.items) as Project[];
+    return s.view.of('projects', undefined, s.records.projects.items) as Project[];
   }
 
   project(projectId: string): Project | undefined {
@@ -553,9 +422,9 @@ export class LocalStore implements Disposable {
   async serverItems<K extends CollectionKind>(kind: K, projectId?: string): Promise<readonly DocOf[K][]> {
     const session = this.session;
     if (!session) return [];
-    if (kind === 'projects') return session.projects.items as DocOf[K][];
+    if (kind === 'projects') return session.records.projects.items as DocOf[K][];
     if (!projectId) return [];
-    return (await this.ensureLoaded(session, kind as ScopedKind, projectId)).items as DocOf[K][];
+    return (await session.records.ensureLoaded(kind as ScopedKind, projectId)).items as DocOf[K][];
   }
 
   /** The server copy of one document (messages and files need their project). */
@@ -582,37 +451,37 @@ export class LocalStore implements Disposable {
 
   /** Local changes of one scope (a project's messages or files; all projects for 'projects'). */
   localChangesOf(kind: CollectionKind, projectId?: string): readonly LocalChange[] {
-    const s = this.session;
-    return s ? this.scopeIndex(s).get(scopeKey(kind, projectId)) ?? [] : [];
+    return this.session?.view.changesOf(kind, projectId) ?? [];
   }
 
   /** The projects record's checkpoint (it lives inside the record), or null. */
   projectsCheckpoint(): Checkpoint | null {
-    return this.session?.projects.checkpoint ?? null;
+    return this.session?.records.projects.checkpoint ?? null;
   }
 
   lastSync(kind: CollectionKind, projectId?: string): string | null {
-    if (kind === 'projects') return this.session?.projects.lastSync ?? null;
     const s = this.session;
-    return (s && s.cache.peek(cacheKey(kind, projectId ?? ''))?.lastSync) ?? null;
+    if (!s) return null;
+    if (kind === 'projects') return s.records.projects.lastSync;
+    return s.records.cache.peek(cacheKey(kind as ScopedKind, projectId ?? ''))?.lastSync ?? null;
   }
 
   /** What the bounded cache of messages and files records holds now (all projects, both kinds). */
   cacheStats(): { records: number; bytes: number } {
-    return { records: this.session?.cache.size ?? 0, bytes: this.session?.cache.bytes ?? 0 };
+    return { records: this.session?.records.cache.size ?? 0, bytes: this.session?.records.cache.bytes ?? 0 };
   }
 
   /** Project ids whose messages or files are loaded in memory, least recently used first. */
   loadedProjects(kind: ProjectScopedKind): string[] {
     const suffix = `|${kind}`;
-    return (this.session?.cache.keys() ?? []).filter((k) => k.endsWith(suffix)).map((k) => k.slice(0, -suffix.length));
+    return (this.session?.records.cache.keys() ?? []).filter((k) => k.endsWith(suffix)).map((k) => k.slice(0, -suffix.length));
   }
 
   // ---------------------------------------------------------------- sync state
 
   /** Projects whose messages and files are synced. */
   tracked(): readonly string[] {
-    return this.session?.sync.tracked ?? [];
+    return this.session?.sync.data.tracked ?? [];
   }
 
   /** Start syncing a project's messages and files (it was opened or selected). Resolves true when it was new. */
@@ -620,10 +489,10 @@ export class LocalStore implements Disposable {
     const s = this.session;
     if (!s) return false;
     await s.syncReady;
-    if (projectIds.every((p) => s.sync.tracked.includes(p))) return false;
+    if (projectIds.every((p) => s.sync.data.tracked.includes(p))) return false;
     let added = false;
     await s.dataLock.run(() =>
-      this.mutateSyncState(s, (state) => {
+      s.sync.mutate((state) => {
         const fresh = projectIds.filter((p) => !state.tracked.includes(p));
         added = fresh.length > 0;
         state.tracked.push(...fresh);
@@ -634,7 +503,7 @@ export class LocalStore implements Disposable {
 
   /** Documents the schema refused, remembered (newest last). */
   rejected(): readonly RejectedDoc[] {
-    return this.session?.sync.rejected ?? [];
+    return this.session?.sync.data.rejected ?? [];
   }
 
   /** Remember documents the schema refused (projects; scoped pulls pass theirs to applyPull). */
@@ -644,7 +513,7 @@ export class LocalStore implements Disposable {
     await s.syncReady;
     const now = this.clock.now();
     await s.dataLock.run(() =>
-      this.mutateSyncState(s, (state) => {
+      s.sync.mutate((state) => {
         state.rejected = dedupeRejected([...state.rejected, ...list.map((r) => ({ ...r, at: now }))]);
       }),
     );
@@ -663,14 +532,9 @@ export class LocalStore implements Disposable {
     await s.syncReady;
     await this.loadSyncState(s); // claims another window made or moved since
     for (const projectId of projectIds) {
-      const claim = s.sync.coverage[kind][projectId];
+      const claim = s.sync.data.coverage[kind][projectId];
       if (!claim) continue;
-      let stamp: string | undefined;
-      try {
-        stamp = await this.blobs.stamp(this.blobPath(s.ns, kind, projectId));
-      } catch {
-        continue;
-      }
+      const stamp = await s.records.stampOf(kind, projectId);
       if (stamp !== undefined && stamp === claim.stamp) out.set(projectId, claim);
     }
     return out;
@@ -694,13 +558,13 @@ export class LocalStore implements Disposable {
     const scope = kind === 'projects' ? undefined : projectId;
     let upserts: DocOf[K][];
     try {
-      upserts = this.validUpserts(kind, scope, edit.upsert ?? []);
+      upserts = Records.valid(kind, scope, edit.upsert ?? [], this.log);
     } catch (e) {
       return Promise.reject(e);
     }
-    return this.withWrite(session, kind, scope, () =>
+    return session.records.busy(kind, scope, () =>
       session.dataLock.run(async () => {
-        const { before, after, ...summary } = await this.writeRecord(session, kind, scope, { ...edit, upsert: upserts });
+        const { before, after, ...summary } = await session.records.write(kind, scope, { ...(edit as ServerEdit<Doc>), upsert: upserts });
         if (kind !== 'projects' && before !== after) await this.followClaims(session, kind as ScopedKind, [[scope!, before, after]]);
         return summary;
       }),
@@ -721,15 +585,16 @@ export class LocalStore implements Disposable {
     rejected: readonly Omit<RejectedDoc, 'at'>[] = [],
   ): Promise<Map<string, ChangeSummary>> {
     const session = this.requireSession();
+    const records = session.records;
     await session.syncReady;
     const edits = new Map<string, ServerEdit<Doc>>();
     for (const [projectId, edit] of byProject) {
-      edits.set(projectId, { ...edit, upsert: this.validUpserts(kind, projectId, edit.upsert ?? []) });
+      edits.set(projectId, { ...edit, upsert: Records.valid(kind, projectId, edit.upsert ?? [], this.log) });
     }
     const claimed = new Set(claim?.projectIds ?? []);
     for (const p of claimed) if (!edits.has(p)) edits.set(p, {});
     const keys = [...edits.keys()].map((p) => cacheKey(kind, p));
-    for (const k of keys) session.writing.set(k, (session.writing.get(k) ?? 0) + 1);
+    records.hold(keys);
     const results = new Map<string, ChangeSummary>();
     try {
       await session.dataLock.run(async () => {
@@ -743,15 +608,14 @@ export class LocalStore implements Disposable {
           const touched = (edit.upsert?.length ?? 0) + (edit.remove?.length ?? 0) > 0;
           if (!touched && claimed.has(projectId)) {
             // Known good: the very file the previous claim vouched for, or one this window read as it is.
-            const stamp = await this.stampOf(session, kind, projectId);
-            const key = cacheKey(kind, projectId);
             // (Stamps stay known after a record leaves the memory cache; only a good read or a write sets one.)
-            const known = claim?.startStamps?.get(projectId) === stamp || session.stamps.get(key) === stamp;
-            if (stamp !== undefined && known && !session.readOnly.has(this.recordKey(session.ns, kind, projectId))) {
+            const stamp = await records.stampOf(kind, projectId);
+            const known = claim?.startStamps?.get(projectId) === stamp || records.stamps.get(cacheKey(kind, projectId)) === stamp;
+            if (stamp !== undefined && known && !records.readOnly.has(records.key(kind, projectId))) {
               return [projectId, { added: [], updated: [], removed: [], before: stamp, after: stamp } as WriteResult] as const;
             }
           }
-          return [projectId, await this.writeRecord(session, kind, projectId, edit, claimed.has(projectId))] as const;
+          return [projectId, await records.write(kind, projectId, edit, claimed.has(projectId))] as const;
         });
         for (const [projectId, result] of written) {
           const { before, after, ...summary } = result;
@@ -761,7 +625,7 @@ export class LocalStore implements Disposable {
             continue;
           }
           const start = claim.startStamps;
-          const onDisk = session.sync.coverage[kind][projectId];
+          const onDisk = session.sync.data.coverage[kind][projectId];
           // Pulled in full, or from a claim that still held when the pull's pages were merged in.
           const held =
             !start?.has(projectId) ||
@@ -771,7 +635,7 @@ export class LocalStore implements Disposable {
         }
         if (!claims.size && !rejected.length && !moved.length) return;
         const now = this.clock.now();
-        await this.mutateSyncState(session, (state) => {
+        await session.sync.mutate((state) => {
           for (const [projectId, c] of claims) {
             if (c) state.coverage[kind][projectId] = c;
             else delete state.coverage[kind][projectId];
@@ -781,17 +645,9 @@ export class LocalStore implements Disposable {
         });
       });
     } finally {
-      for (const k of keys) this.doneWriting(session, k);
+      for (const k of keys) records.done(k);
     }
     return results;
-  }
-
-  private async stampOf(session: Session, kind: ScopedKind, projectId: string): Promise<string | undefined> {
-    try {
-      return await this.blobs.stamp(this.blobPath(session.ns, kind, projectId));
-    } catch {
-      return undefined;
-    }
   }
 
   /**
@@ -801,8 +657,8 @@ export class LocalStore implements Disposable {
    */
   private async followClaims(session: Session, kind: ScopedKind, moved: [string, string | undefined, string | undefined][]): Promise<void> {
     await this.loadSyncState(session);
-    if (!moved.some(([p, before]) => before !== undefined && session.sync.coverage[kind][p]?.stamp === before)) return;
-    await this.mutateSyncState(session, (state) => follow(state, kind, moved));
+    if (!moved.some(([p, before]) => before !== undefined && session.sync.data.coverage[kind][p]?.stamp === before)) return;
+    await session.sync.mutate((state) => follow(state, kind, moved));
   }
 
   /**
@@ -815,14 +671,8 @@ export class LocalStore implements Disposable {
     if (!session) return;
     await session.syncReady;
     await session.dataLock.run(async () => {
-      for (const kind of ['messages', 'files'] as const) {
-        const key = cacheKey(kind, projectId);
-        await this.blobs.delete(this.blobPath(session.ns, kind, projectId));
-        session.cache.delete(key);
-        session.stamps.set(key, undefined);
-        this.invalidate(session, kind, projectId);
-      }
-      await this.mutateSyncState(session, (state) => {
+      await session.records.remove(projectId);
+      await session.sync.mutate((state) => {
         state.tracked = state.tracked.filter((p) => p !== projectId);
         delete state.coverage.messages[projectId];
         delete state.coverage.files[projectId];
@@ -839,12 +689,15 @@ export class LocalStore implements Disposable {
     const session = this.session;
     if (!session) return;
     await session.syncReady;
-    await session.dataLock.run(async () => {
-      await this.writeRecord(session, 'projects', undefined, { checkpoint: null });
-      await this.mutateSyncState(session, (state) => {
-        state.coverage = { messages: {}, files: {} };
-        state.rejected = [];
-      });
+    await session.dataLock.run(() => this.restartPulls(session));
+  }
+
+  /** The caller holds the data lock. */
+  private async restartPulls(session: Session): Promise<void> {
+    await session.records.write('projects', undefined, { checkpoint: null });
+    await session.sync.mutate((state) => {
+      state.coverage = { messages: {}, files: {} };
+      state.rejected = [];
     });
   }
 
@@ -881,14 +734,13 @@ export class LocalStore implements Disposable {
       }
     });
     if (this.session !== session) return;
-    session.byScope = undefined;
     this.fireOutboxChanges(session, changed);
   }
 
   private async currentServerCopy(session: Session, intent: LocalIntent): Promise<AnyDoc | undefined> {
-    if (intent.kind === 'projects') return this.freshProjects(session).items.find((d) => d.$id === intent.id) ?? intent.server;
-    const record = await this.freshRecord(session, intent.kind, intent.projectId);
-    if (this.unreadable.has(record)) return intent.server;
+    if (intent.kind === 'projects') return session.records.freshProjects().items.find((d) => d.$id === intent.id) ?? intent.server;
+    const record = await session.records.fresh(intent.kind, intent.projectId);
+    if (session.records.unreadable(record) !== undefined) return intent.server;
     return record.items.find((d) => d.$id === intent.id) ?? undefined;
   }
 
@@ -902,7 +754,6 @@ export class LocalStore implements Disposable {
     await session.outboxReady;
     const changed = await session.outbox.update((entries) => fn(entries));
     if (this.session !== session) return;
-    session.byScope = undefined;
     this.fireOutboxChanges(session, changed);
   }
 
@@ -910,10 +761,10 @@ export class LocalStore implements Disposable {
   async flush(): Promise<void> {
     for (;;) {
       const s = this.session;
-      const waits = [...this.pending, ...(s ? [...s.loading.values(), s.outboxReady, s.syncReady, s.dataLock.idle(), s.outbox.idle()] : [])];
+      const waits = [...this.pending, ...(s ? [...s.records.loading.values(), s.outboxReady, s.syncReady, s.dataLock.idle(), s.outbox.idle()] : [])];
       await Promise.allSettled(waits);
       const again = this.session;
-      if (!this.pending.size && !(again && (again.loading.size || again.writing.size)) && again === s) return;
+      if (!this.pending.size && !(again && (again.records.loading.size || again.records.writing.size)) && again === s) return;
     }
   }
 
@@ -928,370 +779,19 @@ export class LocalStore implements Disposable {
     return this.session;
   }
 
-  private validUpserts<T extends Doc>(kind: CollectionKind, scope: string | undefined, docs: readonly T[]): T[] {
-    const out: T[] = [];
-    const schema = schemaFor(kind);
-    for (const doc of docs) {
-      const r = schema.safeParse(doc);
-      if (!r.success) {
-        this.log.warn(`Skipped an invalid ${kind} document ${(doc as { $id?: unknown })?.$id ?? ''}: ${r.error.issues[0]?.message ?? 'invalid'}`);
-        continue;
-      }
-      if (scope !== undefined && (r.data as Message | ProjectFile).projectId !== scope) {
-        throw new InvalidError(`Document ${r.data.$id} belongs to project ${(r.data as Message).projectId}, not ${scope}`);
-      }
-      out.push(r.data as T);
-    }
-    return out;
-  }
-
-  /** Marks a record busy while `task` runs, so the cache never drops it half-written. */
-  private async withWrite<R>(session: Session, kind: CollectionKind, scope: string | undefined, task: () => Promise<R>): Promise<R> {
-    if (kind === 'projects') return task();
-    const key = cacheKey(kind, scope!);
-    session.writing.set(key, (session.writing.get(key) ?? 0) + 1);
-    try {
-      return await task();
-    } finally {
-      this.doneWriting(session, key);
-    }
-  }
-
-  private doneWriting(session: Session, key: string): void {
-    const n = (session.writing.get(key) ?? 1) - 1;
-    if (n > 0) session.writing.set(key, n);
-    else session.writing.delete(key);
-    this.trim(session);
-  }
-
-  /**
-   * Write one record under the data lock (the caller holds it): re-read it when
-   * another window replaced it since, merge the edit, persist, then update
-   * memory and fire events. `ensureFile`: write even when nothing changed and
-   * no file exists yet (a coverage claim needs one).
-   */
-  private async writeRecord(
-    session: Session,
-    kind: CollectionKind,
-    scope: string | undefined,
-    edit: ServerEdit<Doc>,
-    ensureFile = false,
-  ): Promise<WriteResult> {
-    const summary: WriteResult = { added: [], updated: [], removed: [] };
-    if (this.session !== session) throw new StorageError('The account changed before the change could be saved');
-    const key = this.recordKey(session.ns, kind, scope);
-    const what = `${kind}${scope === undefined ? '' : ` of project ${scope}`}`;
-    if (session.readOnly.has(key)) {
-      throw new StorageError(`The stored ${what} were saved by a newer version of CodeCraft; update CodeCraft to change them (nothing was overwritten)`);
-    }
-    let current: StoreRecord<Doc>;
-    if (kind === 'projects') {
-      if (session.projectsUnreadable !== undefined) {
-        throw new StorageError(`Could not read the stored ${what} from the local store (${session.projectsUnreadable}); nothing was written`);
-      }
-      current = this.freshProjects(session);
-    } else {
-      current = await this.freshRecord(session, kind as ScopedKind, scope!);
-      summary.before = session.stamps.get(cacheKey(kind as ScopedKind, scope!));
-      const unreadable = this.unreadable.get(current);
-      if (unreadable !== undefined) throw new StorageError(`Could not read the stored ${what} from the local store (${unreadable}); nothing was written`);
-      if (session.readOnly.has(key)) {
-        throw new StorageError(`The stored ${what} were saved by a newer version of CodeCraft; update CodeCraft to change them (nothing was overwritten)`);
-      }
-    }
-    const byId = new Map(current.items.map((d) => [d.$id, d]));
-    for (const doc of edit.upsert ?? []) {
-      const prev = byId.get(doc.$id);
-      if (prev && !supersedes(doc, prev)) continue;
-      byId.set(doc.$id, doc);
-      (prev ? summary.updated : summary.added).push(doc.$id);
-    }
-    for (const id of edit.remove ?? []) if (byId.delete(id)) summary.removed.push(id);
-    const dataChanged = summary.added.length + summary.updated.length + summary.removed.length > 0;
-    const needsFile = ensureFile && kind !== 'projects' && session.stamps.get(cacheKey(kind, scope!)) === undefined;
-    if (!dataChanged && edit.checkpoint === undefined && !edit.synced && !needsFile) {
-      summary.after = summary.before;
-      return summary;
-    }
-    const next: StoreRecord<Doc> = {
-      version: 1,
-      items: dataChanged ? sortItems(kind, [...byId.values()]) : current.items,
-      lastSync: edit.synced ? new Date(this.clock.now()).toISOString() : current.lastSync,
-      checkpoint: edit.checkpoint !== undefined ? edit.checkpoint : current.checkpoint,
-    };
-    const bytes = await this.persist(session, kind, scope, next);
-    this.commit(session, kind, scope, next, bytes);
-    if (kind !== 'projects') summary.after = session.stamps.get(cacheKey(kind as ScopedKind, scope!));
-    if (dataChanged && this.session === session) {
-      this.changes.fire({ kind, projectId: scope, ids: [...summary.added, ...summary.updated, ...summary.removed], reason: 'server' });
-    }
-    return summary;
-  }
-
-  /** The projects record as the shared state holds it now (another window may have written it). */
-  private freshProjects(session: Session): StoreRecord<Project> {
-    let value: unknown;
-    try {
-      value = this.state.get<unknown>(this.recordKey(session.ns, 'projects', undefined));
-    } catch {
-      return session.projects;
-    }
-    if (value === undefined) return session.projects;
-    const r = decodeRecord(value, schemaFor('projects'));
-    return r.ok && !r.rejected.length ? r.record : session.projects;
-  }
-
-  /** A scoped record as it is on disk now: the cached copy if the file is unchanged, else read again. */
-  private async freshRecord(session: Session, kind: ScopedKind, projectId: string): Promise<StoreRecord<Doc>> {
-    const key = cacheKey(kind, projectId);
-    const cached = session.cache.get(key);
-    if (cached) {
-      let stamp: string | undefined;
-      try {
-        stamp = await this.blobs.stamp(this.blobPath(session.ns, kind, projectId));
-      } catch {
-        stamp = session.stamps.get(key);
-      }
-      if (stamp === session.stamps.get(key)) return cached;
-      this.log.debug(`${kind} of project ${projectId} were changed by another window; reading them again before writing`);
-      session.cache.delete(key);
-    }
-    return this.ensureLoaded(session, kind, projectId);
-  }
-
-  /**
-   * Change the sync state (the caller holds the data lock): read again first
-   * when another window wrote it since, so its changes are kept.
-   */
-  private async mutateSyncState(session: Session, fn: (state: SyncStateData) => void): Promise<void> {
-    const path = `${session.ns}/sync.json`;
-    await this.loadSyncState(session);
-    const next = JSON.parse(JSON.stringify(session.sync)) as SyncStateData;
-    fn(next);
-    next.schema = SCHEMA_VERSION;
-    try {
-      await this.blobs.writeAtomic(path, new TextEncoder().encode(JSON.stringify(next)));
-      session.syncStamp = await this.blobs.stamp(path);
-    } catch (e) {
-      this.log.error(`Could not save the sync state: ${describe(e)}`);
-      throw new StorageError(`Could not save the sync state: ${describe(e)}`, { cause: e });
-    }
-    session.sync = next;
-  }
-
-  /** A schema change found on load starts every pull over — on disk too, so no later write brings the old checkpoints back. */
-  private async persistSchemaReset(session: Session): Promise<void> {
-    if (!session.schemaReset) return;
-    try {
-      await session.dataLock.run(async () => {
-        await this.writeRecord(session, 'projects', undefined, { checkpoint: null });
-        await this.mutateSyncState(session, (state) => {
-          state.coverage = { messages: {}, files: {} };
-          state.rejected = [];
-        });
-      });
-      session.schemaReset = false;
-    } catch (e) {
-      this.log.error(`Could not save the restart of every pull: ${describe(e)}`);
-    }
-  }
-
+  /** Reads sync.json when it changed; a schema change found there starts every pull over (saved at once). */
   private async loadSyncState(session: Session): Promise<void> {
-    const path = `${session.ns}/sync.json`;
-    try {
-      const stamp = await this.blobs.stamp(path);
-      if (stamp === session.syncStamp) return;
-      const data = stamp === undefined ? undefined : await this.readSyncState(session, path);
-      if (this.session !== session && this.session !== undefined) return;
-      session.syncStamp = stamp;
-      session.sync = data ?? emptySyncState(SCHEMA_VERSION);
-      if (data && data.schema !== SCHEMA_VERSION) {
-        this.log.info(`The document schemas changed (version ${data.schema} → ${SCHEMA_VERSION}); every pull starts over so nothing refused before is missed`);
-        session.sync = { ...emptySyncState(SCHEMA_VERSION), tracked: data.tracked };
-        session.projects = { ...session.projects, checkpoint: null };
-        session.schemaReset = true;
-      }
-    } catch (e) {
-      this.log.error(`Could not read the sync state: ${describe(e)}; everything will be pulled again`);
-    }
-  }
-
-  /** The sync state on disk, or undefined when absent or damaged (then quarantined: nothing is claimed). */
-  private async readSyncState(session: Session, path: string): Promise<SyncStateData | undefined> {
-    const bytes = await this.blobs.read(path);
-    if (!bytes) return undefined;
-    let value: unknown;
-    try {
-      value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
-    } catch (e) {
-      await session.quarantine.moveBlob(path, 'sync.json', `not valid JSON: ${describe(e)}`);
-      return undefined;
-    }
-    const r = SyncStateSchema.safeParse(value);
-    if (!r.success) {
-      await session.quarantine.moveBlob(path, 'sync.json', r.error.issues[0]?.message ?? 'not a sync state');
-      return undefined;
-    }
-    return r.data;
-  }
-
-  private fireOutboxChanges(session: Session, changed: ReadonlyMap<string, LocalChange>): void {
-    const byScope = new Map<string, { kind: CollectionKind; projectId: string | undefined; ids: string[] }>();
-    for (const entry of changed.values()) {
-      const projectId = entry.kind === 'projects' ? undefined : entry.projectId;
-      const sk = scopeKey(entry.kind, projectId);
-      const scope = byScope.get(sk) ?? { kind: entry.kind, projectId, ids: [] };
-      scope.ids.push(entry.id);
-      byScope.set(sk, scope);
-    }
-    for (const [sk, scope] of byScope) {
-      session.effective.delete(sk);
-      this.changes.fire({ kind: scope.kind, projectId: scope.projectId, ids: scope.ids, reason: 'local' });
-    }
-  }
-
-  private scopeIndex(session: Session): Map<string, LocalChange[]> {
-    if (!session.byScope) {
-      const index = new Map<string, LocalChange[]>();
-      for (const e of session.outbox.entries()) {
-        const sk = scopeKey(e.kind, e.kind === 'projects' ? undefined : e.projectId);
-        const list = index.get(sk) ?? [];
-        list.push(e);
-        index.set(sk, list);
-      }
-      session.byScope = index;
-    }
-    return session.byScope;
-  }
-
-  private effectiveOf(session: Session, kind: CollectionKind, projectId: string | undefined, server: readonly Doc[]): Doc[] {
-    const sk = scopeKey(kind, projectId);
-    let shown = session.effective.get(sk);
-    if (!shown) {
-      const changes = this.scopeIndex(session).get(sk);
-      shown = changes?.length ? sortItems(kind, overlay(server as AnyDoc[], changes) as Doc[]) : (server as Doc[]);
-      session.effective.set(sk, shown);
-    }
-    return shown;
-  }
-
-  private invalidate(session: Session, kind: CollectionKind, projectId: string | undefined): void {
-    session.effective.delete(scopeKey(kind, projectId));
-  }
-
-  private shown(session: Session | undefined, kind: ScopedKind, projectId: string): Doc[] | undefined {
-    if (!session) return undefined;
-    const record = session.cache.get(cacheKey(kind, projectId));
-    return record ? this.effectiveOf(session, kind, projectId, record.items) : undefined;
-  }
-
-  private async loadShown(kind: ScopedKind, projectId: string): Promise<Doc[]> {
-    const session = this.session;
-    if (!session) return [];
-    const [record] = await Promise.all([this.ensureLoaded(session, kind, projectId), session.outboxReady]);
-    if (this.unreadable.has(record)) return [];
-    return this.effectiveOf(session, kind, projectId, record.items);
-  }
-
-  /** Save a record; resolves with its stored size in bytes (0 for projects, which live in the KeyValueStore). */
-  private async persist(session: Session, kind: CollectionKind, projectId: string | undefined, record: StoreRecord<Doc>): Promise<number> {
-    const key = this.recordKey(session.ns, kind, projectId);
-    let bytes: Uint8Array | undefined;
-    if (kind !== 'projects') {
-      bytes = new TextEncoder().encode(JSON.stringify(record));
-      // Never write what the next load would refuse to read (and quarantine, and pull again…).
-      if (bytes.byteLength > this.maxBlobBytes) {
-        this.log.error(`Not saving ${kind} of project ${projectId}: ${bytes.byteLength} bytes is over the ${this.maxBlobBytes}-byte limit`);
-        throw new StorageError(`The ${kind} of project ${projectId} are too large to store locally (${bytes.byteLength} bytes)`);
-      }
-    }
-    try {
-      if (kind === 'projects') await this.state.update(key, record);
-      else {
-        await this.blobs.writeAtomic(key, bytes!);
-        session.stamps.set(cacheKey(kind, projectId!), await this.blobs.stamp(key));
-      }
-    } catch (e) {
-      this.log.error(`Could not save ${RECORD_NAMES[kind]}${projectId ? ` of project ${projectId}` : ''}: ${describe(e)}`);
-      throw new StorageError(`Could not save ${kind} to the local store: ${describe(e)}`, { cause: e });
-    }
-    return bytes?.byteLength ?? 0;
-  }
-
-  private loadProjects(session: Session): Promise<void> {
-    const ns = session.ns;
-    const key = this.recordKey(ns, 'projects', undefined);
-    let value: unknown;
-    try {
-      value = this.state.get<unknown>(key);
-    } catch (e) {
-      // Shown empty until the account is loaded again (reload, sign-in); never overwritten meanwhile.
-      this.log.error(`Could not read ${RECORD_NAMES.projects}: ${describe(e)}`);
-      session.projectsUnreadable = describe(e);
-      return Promise.resolve();
-    }
-    if (value === undefined) {
-      this.log.info('No projects in the local store yet');
-      return Promise.resolve();
-    }
-    const result = decodeRecord(value, schemaFor('projects'));
-    if (!result.ok && result.newerVersion !== undefined) {
-      this.keepNewer(session, key, RECORD_NAMES.projects, result.newerVersion);
-      return Promise.resolve();
-    }
-    if (!result.ok) {
-      this.log.warn(`Quarantined ${RECORD_NAMES.projects}: ${result.reason}; its projects will be pulled again`);
-      // Under the data lock, so a write made meanwhile is not wiped by the clean-up.
-      return this.track$(
-        session.dataLock.run(async () => {
-          const saved = await session.quarantine.saveValue(RECORD_NAMES.projects, result.reason, value);
-          if (!saved || this.session !== session || JSON.stringify(this.state.get<unknown>(key)) !== JSON.stringify(value)) return;
-          try {
-            await this.state.update(key, undefined);
-          } catch (e) {
-            this.log.error(`Could not clear the quarantined ${RECORD_NAMES.projects}: ${describe(e)}`);
-          }
-        }),
-      );
-    }
-    session.projects = this.afterDecode(result.record, result.rejected);
-    this.log.info(`Loaded ${result.record.items.length} projects from local store`);
-    return this.handleRejected(session, 'projects', undefined, RECORD_NAMES.projects, result.rejected);
-  }
-
-  /** Items were dropped: the checkpoint goes too, so a pull brings their server copies back. */
-  private afterDecode<T>(record: StoreRecord<T>, rejected: RejectedItem[]): StoreRecord<T> {
-    return rejected.length ? { ...record, checkpoint: null } : record;
-  }
-
-  private async handleRejected(
-    session: Session,
-    kind: CollectionKind,
-    projectId: string | undefined,
-    name: string,
-    rejected: RejectedItem[],
-  ): Promise<void> {
-    if (!rejected.length) return;
-    this.counters.droppedItems += rejected.length;
-    const first = rejected[0]!;
-    this.log.warn(`Dropped ${rejected.length} invalid item(s) from ${name}${first.id ? ` (first: ${first.id})` : ''}: ${first.reason}`);
-    const saved = await session.quarantine.saveValue(name, `${rejected.length} invalid item(s)`, { items: rejected });
-    if (!saved || this.session !== session) return;
-    // Rewrite the record without the bad items. Not awaited: this may run inside a write of
-    // the same record, which must finish first. A scoped record gets a new stamp, so its
-    // coverage claim lapses and the project is pulled in full again.
-    this.track$(
-      this.withWrite(session, kind, projectId, () =>
-        session.dataLock.run(async () => {
-          if (this.session !== session) return;
-          const current = kind === 'projects' ? session.projects : session.cache.peek(cacheKey(kind, projectId!));
-          if (current) await this.persist(session, kind, projectId, current);
-        }),
-      ).catch(() => undefined), // logged by persist; the next load repeats the clean-up
+    await session.sync.load();
+    if (!session.sync.schemaChanged) return;
+    session.sync.schemaChanged = false;
+    session.records.projects = { ...session.records.projects, checkpoint: null };
+    // Saved, so no later write brings the old checkpoints back. Not awaited under a lock held already.
+    void this.keep(
+      session.dataLock.run(() => this.restartPulls(session)).catch((e: unknown) => this.log.error(`Could not save the restart of every pull: ${describe(e)}`)),
     );
   }
 
-  private track$(p: Promise<unknown>): Promise<void> {
+  private keep(p: Promise<unknown>): Promise<void> {
     this.pending.add(p);
     void p.finally(() => this.pending.delete(p));
     return p.then(
@@ -1300,178 +800,23 @@ export class LocalStore implements Disposable {
     );
   }
 
-  /** The session's record of a project (from its cache, or loaded from its namespace). */
-  private ensureLoaded(session: Session, kind: ScopedKind, projectId: string): Promise<StoreRecord<Doc>> {
-    const key = cacheKey(kind, projectId);
-    const cached = session.cache.get(key);
-    if (cached) return Promise.resolve(cached);
-    let p = session.loading.get(key);
-    if (!p) {
-      p = this.loadBlob(session, kind, projectId).finally(() => {
-        if (session.loading.get(key) !== p) return;
-        session.loading.delete(key);
-        this.trim(session);
-      });
-      session.loading.set(key, p);
-    }
-    return p;
+  private fireOutboxChanges(session: Session, changed: ReadonlyMap<string, LocalChange>): void {
+    for (const scope of session.view.outboxChanged(changed)) this.changes.fire({ ...scope, reason: 'local' });
   }
 
-  private async loadBlob(session: Session, kind: ScopedKind, projectId: string): Promise<StoreRecord<Doc>> {
-    const ns = session.ns;
-    const path = this.blobPath(ns, kind, projectId);
-    const name = path.slice(ns.length + 1);
-    const key = cacheKey(kind, projectId);
-    let size: number | undefined;
-    let stamp: string | undefined;
-    // The first record to arrive wins within the session (a write may have committed meanwhile).
-    const settle = (record: StoreRecord<Doc>): StoreRecord<Doc> => {
-      const cached = session.cache.peek(key);
-      if (cached) return cached;
-      session.stamps.set(key, stamp);
-      this.invalidate(session, kind, projectId);
-      this.commit(session, kind, projectId, record, record.items.length ? (size ?? EMPTY_RECORD_BYTES) : EMPTY_RECORD_BYTES);
-      return record;
-    };
-    // Not cached: shown empty now, read again on the next access, and writes to it are refused meanwhile.
-    const unreadable = (reason: string): StoreRecord<Doc> => {
-      const cached = session.cache.peek(key);
-      if (cached) return cached;
-      const record = emptyRecord<Doc>();
-      this.unreadable.set(record, reason);
-      return record;
-    };
-    /** Corrupt: moved to quarantine and shown empty; left in place (and unreadable) when the move failed. */
-    const quarantined = async (reason: string): Promise<StoreRecord<Doc>> => {
-      if (!(await session.quarantine.moveBlob(path, name, reason))) return unreadable('it could not be moved to quarantine');
-      stamp = undefined;
-      return settle(emptyRecord());
-    };
-    let bytes: Uint8Array | undefined;
-    try {
-      stamp = await this.blobs.stamp(path);
-      size = await this.blobs.size(path);
-      if (size === undefined) return settle(emptyRecord());
-      if (size > this.maxBlobBytes) return await quarantined(`record is ${size} bytes, over the ${this.maxBlobBytes}-byte limit`);
-      bytes = await this.blobs.read(path);
-      if (bytes) size = bytes.byteLength;
-    } catch (e) {
-      // Unreadable (permissions, I/O): show nothing for now, leave the file alone and never overwrite it.
-      this.log.error(`Could not read ${name}: ${describe(e)}`);
-      return unreadable(describe(e));
-    }
-    if (!bytes) return settle(emptyRecord());
-    let value: unknown;
-    try {
-      value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
-    } catch (e) {
-      return quarantined(`not valid JSON: ${describe(e)}`);
-    }
-    const belongs = (item: Message | ProjectFile) =>
-      item.projectId === projectId ? undefined : `belongs to project ${item.projectId}, not ${projectId}`;
-    const result = decodeRecord<Doc>(value, schemaFor(kind) as never, belongs as never);
-    if (!result.ok && result.newerVersion !== undefined) {
-      this.keepNewer(session, path, name, result.newerVersion);
-      return settle(emptyRecord());
-    }
-    if (!result.ok) return quarantined(result.reason);
-    sortItems(kind, result.record.items);
-    const record = settle(this.afterDecode(result.record, result.rejected));
-    this.log.info(`Loaded ${record.items.length} ${kind} of project ${projectId} from local store`);
-    if (this.session === session) this.changes.fire({ kind, projectId, reason: 'load' });
-    await this.handleRejected(session, kind, projectId, name, result.rejected);
-    return record;
+  private shown(session: Session | undefined, kind: ScopedKind, projectId: string): Doc[] | undefined {
+    if (!session) return undefined;
+    const record = session.records.cache.get(cacheKey(kind, projectId));
+    return record ? session.view.of(kind, projectId, record.items) : undefined;
   }
 
-  /**
-   * A record of a newer format (a newer release, perhaps in another window,
-   * wrote it): not corrupt, so it stays as it is on disk, shows as empty here,
-   * and writes to it are refused rather than overwriting it.
-   */
-  private keepNewer(session: Session, key: string, name: string, version: number): void {
-    // Warned once per account shown and record, however often the record is read again.
-    if (session.readOnly.has(key)) return;
-    session.readOnly.add(key);
-    this.log.warn(`${name} (record version ${version}) was written by a newer version of CodeCraft; showing nothing until you update`);
-  }
-
-  private recordKey(ns: string, kind: CollectionKind, projectId: string | undefined): string {
-    return kind === 'projects' ? `${ns}/${RECORD_NAMES.projects}` : this.blobPath(ns, kind as ScopedKind, projectId!);
-  }
-
-  private blobPath(ns: string, kind: ScopedKind, projectId: string): string {
-    return `${ns}/${safeFileName(projectId)}.${kind}.json`;
-  }
-
-  /**
-   * Into the session's own caches: a session that is no longer shown just drops it later.
-   * `bytes`: the record's stored size, what it counts for in the cache budget.
-   */
-  private commit(session: Session, kind: CollectionKind, projectId: string | undefined, record: StoreRecord<Doc>, bytes: number): void {
-    this.invalidate(session, kind, projectId);
-    if (kind === 'projects') {
-      session.projects = record as StoreRecord<Project>;
-      return;
-    }
-    session.cache.set(cacheKey(kind, projectId!), record, bytes);
-    this.trim(session);
-  }
-
-  /**
-   * Drop least recently used records until the cache is within its bounds.
-   * Skipped: the most recently used record, and records with a load or a write
-   * (queued or in flight) — so a dropped record is exactly what is on disk.
-   * Skipped records are tried again when their load or write settles.
-   */
-  private trim(session: Session): void {
-    const dropped = session.cache.trim((key) => session.loading.has(key) || session.writing.has(key));
-    for (const key of dropped) {
-      const [projectId, kind] = splitCacheKey(key);
-      this.invalidate(session, kind, projectId);
-      this.log.debug(`Released ${kind} of project ${projectId} from memory (cache full); they load again from the local store when needed`);
-    }
+  private async loadShown(kind: ScopedKind, projectId: string): Promise<Doc[]> {
+    const session = this.session;
+    if (!session) return [];
+    const [record] = await Promise.all([session.records.ensureLoaded(kind, projectId), session.outboxReady]);
+    if (session.records.unreadable(record) !== undefined) return [];
+    return session.view.of(kind, projectId, record.items);
   }
 }
 
-/** `fn` over `items`, at most `limit` at a time; results in the items' order. */
-async function inParallel<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
-
-function follow(state: SyncStateData, kind: ScopedKind, moved: [string, string | undefined, string | undefined][]): void {
-  for (const [projectId, before, after] of moved) {
-    const c = state.coverage[kind][projectId];
-    if (c && before !== undefined && after !== undefined && c.stamp === before) state.coverage[kind][projectId] = { ...c, stamp: after };
-  }
-}
-
-/**
- * Whether a checkpoint is at or past another, judged by time alone unless it is
- * the very same document: ids are ordered by the server's collation, not by
- * bytes, so the client never ranks two ids.
- */
-function reaches(a: Checkpoint, b: Checkpoint): boolean {
-  const ta = timeOf(a.updatedAt);
-  const tb = timeOf(b.updatedAt);
-  return ta > tb || (ta === tb && a.id === b.id);
-}
-
-function cacheKey(kind: ScopedKind, projectId: string): string {
-  return `${projectId}|${kind}`;
-}
-
-function splitCacheKey(key: string): [string, ScopedKind] {
-  const bar = key.lastIndexOf('|');
-  return [key.slice(0, bar), key.slice(bar + 1) as ScopedKind];
-}
-
-export { dataFields };
+export { dataFields } from '../model';

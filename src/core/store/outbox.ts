@@ -178,10 +178,20 @@ export function overlay<T extends AnyDoc>(server: readonly T[], changes: Iterabl
   let byId: Map<string, T> | undefined;
   for (const c of changes) {
     byId ??= new Map(server.map((d) => [d.$id, d]));
-    if (c.doc) byId.set(c.id, c.doc as T);
-    else byId.delete(c.id);
+    const current = byId.get(c.id);
+    if (!c.doc) byId.delete(c.id);
+    // An update shows only the fields it changed over the server's version: a field changed
+    // elsewhere meanwhile shows at once, as it will stay once the update lands.
+    else if (c.op === 'update' && c.fields && current) byId.set(c.id, { ...current, ...pickFields(c.doc, c.fields) } as T);
+    else byId.set(c.id, c.doc as T);
   }
   return byId ? [...byId.values()] : [...server];
+}
+
+function pickFields(doc: AnyDoc, fields: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const f of fields) out[f] = (doc as unknown as Record<string, unknown>)[f] ?? null;
+  return out;
 }
 
 interface OutboxFile {

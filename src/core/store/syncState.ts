@@ -16,7 +16,7 @@
  *   over, so none is skipped for good.
  */
 import { z } from 'zod';
-import { CheckpointSchema, type Checkpoint, type CollectionKind } from '../model';
+import { CheckpointSchema, timeOf, type Checkpoint, type CollectionKind } from '../model';
 
 export const SYNC_STATE_VERSION = 1;
 /** Remembered rejected documents at most (newest kept). */
@@ -60,3 +60,37 @@ export function coverageOf(state: SyncStateData, kind: CollectionKind, projectId
 }
 
 export type { Checkpoint };
+
+/** `fn` over `items`, at most `limit` at a time; results in the items' order. */
+export async function inParallel<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+/** Claims of records this window rewrote move with them to their new stamps. */
+export function follow(state: SyncStateData, kind: ScopedKind, moved: [string, string | undefined, string | undefined][]): void {
+  for (const [projectId, before, after] of moved) {
+    const c = state.coverage[kind][projectId];
+    if (c && before !== undefined && after !== undefined && c.stamp === before) state.coverage[kind][projectId] = { ...c, stamp: after };
+  }
+}
+
+/**
+ * Whether a checkpoint is at or past another, judged by time alone unless it is
+ * the very same document: ids are ordered by the server's collation, not by
+ * bytes, so the client never ranks two ids.
+ */
+export function reaches(a: Checkpoint, b: Checkpoint): boolean {
+  const ta = timeOf(a.updatedAt);
+  const tb = timeOf(b.updatedAt);
+  return ta > tb || (ta === tb && a.id === b.id);
+}
+
