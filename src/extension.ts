@@ -54,7 +54,8 @@ export interface TestingApi {
   account(): { state: string; email?: string; endpoint?: string; database?: string; reachability?: string; realtime?: string };
   /** Whether SecretStorage holds a session for this endpoint + project (the secret itself is never returned). */
   hasStoredSession(endpoint: string, project: string): Promise<boolean>;
-  statusBar(): { text: string; tooltip: string; action: string } | undefined;
+  /** The status-bar item: its text, plain tooltip, Markdown hover and each collection's state in words. */
+  statusBar(): { text: string; tooltip: string; markdown: string; collections?: Record<string, string>; action: string } | undefined;
   projectsView(): { description?: string; message?: string };
   filesSelection(): string[];
   /** Waits until the account reaches `state` ('signedOut' | 'restoring' | 'signedIn'). */
@@ -237,7 +238,11 @@ function testingApi(ctx: CodeCraftContext, context: vscode.ExtensionContext, vie
     async hasStoredSession(endpoint, project) {
       return (await context.secrets.get(sessionKey(endpoint, project))) !== undefined;
     },
-    statusBar: () => (bar.shown ? { text: bar.shown.text, tooltip: bar.shown.tooltip, action: bar.shown.action } : undefined),
+    statusBar: () => {
+      const shown = bar.shown;
+      if (!shown) return undefined;
+      return { text: shown.text, tooltip: shown.tooltip, markdown: shown.markdown, ...(shown.collections ? { collections: { ...shown.collections } } : {}), action: shown.action };
+    },
     projectsView: () => ({ description: views.projectsView.description, message: views.projectsView.message }),
     filesSelection: () => views.filesView.selection.map((n) => n.path),
     whenAccount(state, timeoutMs = 20_000) {

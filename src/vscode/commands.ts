@@ -3,6 +3,7 @@ import { sameIdentity } from '../core/store';
 import { signInInteractively, signOutInteractively } from './auth/authCommands';
 import type { CodeCraftContext } from './context';
 import { CommandTitles, Commands, type CommandId } from './ids';
+import { collectionsLine } from './statusPresentation';
 import { describeSummary } from './syncService';
 import type { ProjectRowLike } from './views/projectsTreeProvider';
 import type { FileNodeLike } from './views/filesTreeProvider';
@@ -62,8 +63,10 @@ async function syncNow(ctx: CodeCraftContext): Promise<void> {
       },
     );
     const text = describeSummary(summary);
-    ctx.log.for('sync').info(`Sync Now: ${text}`);
-    void ctx.ui.dialogs.show('info', `CodeCraft: synced — ${text}.`, {});
+    // Then each collection's state, as the status bar's tooltip gives it.
+    const states = collectionsLine(ctx.sync.status, Date.now());
+    ctx.log.for('sync').info(`Sync Now: ${text}${states ? ` (${states})` : ''}`);
+    void ctx.ui.dialogs.show('info', `CodeCraft: synced — ${text}.${states ? ` ${states}.` : ''}`, {});
   } catch (e) {
     await ctx.errors.report(e, 'Sync Now', { retry: () => vscode.commands.executeCommand(Commands.syncNow) });
   }
