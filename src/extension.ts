@@ -10,6 +10,7 @@ import type { StoreIdentity } from './core/store';
 import { registerAuth } from './vscode/auth';
 import { encodeSession, sessionKey } from './vscode/auth/storedSession';
 import { BACK, type PromptStep } from './vscode/auth/signInSteps';
+import { BACK as EDIT_BACK } from './vscode/editProject/editProjectFlow';
 import { registerChat } from './vscode/chat/chatPanel';
 import { codecraftResponder } from './vscode/chat/ports';
 import { StoreChatSource } from './vscode/chat/storeChatSource';
@@ -43,6 +44,18 @@ export interface CodeCraftApi {
 /** One scripted answer to a sign-in prompt: text, 'BACK' for the Back button, null to cancel. */
 export type ScriptedAnswer = string | 'BACK' | null;
 
+/** One scripted Edit Project answer: as above (null is Escape), or made when the step is asked. */
+export type ScriptedEditAnswer = ScriptedAnswer | ((step: EditStepSeen) => ScriptedAnswer | Promise<ScriptedAnswer>);
+/** What an Edit Project step showed. */
+export interface EditStepSeen {
+  id: string;
+  step: number;
+  totalSteps: number;
+  prompt: string;
+  value?: string;
+  items?: string[];
+}
+
 export interface TestingApi {
   /** Answers the next prompts of the sign-in flow (and records what each asked). */
   answerPrompts(answers: ScriptedAnswer[]): void;
@@ -60,6 +73,9 @@ export interface TestingApi {
   filesSelection(): string[];
   /** Waits until the account reaches `state` ('signedOut' | 'restoring' | 'signedIn'). */
   whenAccount(state: string, timeoutMs?: number): Promise<void>;
+  /** Answers the next Edit Project steps (and records what each showed). */
+  answerEditPrompts(answers: ScriptedEditAnswer[]): void;
+  editPromptsAsked(): EditStepSeen[];
 }
 
 let running: CodeCraftContext | undefined;
@@ -193,6 +209,7 @@ function testingApi(ctx: CodeCraftContext, context: vscode.ExtensionContext, vie
   const asked: Omit<PromptStep, 'validate'>[] = [];
   let dialogAnswers: { match: string; pick: string | null }[] = [];
   const shown: { level: string; message: string; items: string[] }[] = [];
+  const editAsked: EditStepSeen[] = [];
   const dialogs: Dialogs = {
     async show(level, message, _options, ...items) {
       shown.push({ level, message, items });
@@ -245,6 +262,22 @@ function testingApi(ctx: CodeCraftContext, context: vscode.ExtensionContext, vie
     },
     projectsView: () => ({ description: views.projectsView.description, message: views.projectsView.message }),
     filesSelection: () => views.filesView.selection.map((n) => n.path),
+    answerEditPrompts(list) {
+      const queue = [...list];
+      editAsked.length = 0;
+      ctx.ui.editPrompter = {
+        async ask(step) {
+          const seen: EditStepSeen = { id: step.id, step: step.step, totalSteps: step.totalSteps, prompt: step.prompt };
+          if (step.kind === 'text') seen.value = step.value;
+          else seen.items = step.items.map((i) => i.label);
+          editAsked.push(seen);
+          const next = queue.shift();
+          const answer = typeof next === 'function' ? await next(seen) : next;
+          return answer === null || answer === undefined ? undefined : answer === 'BACK' ? EDIT_BACK : answer;
+        },
+      };
+    },
+    editPromptsAsked: () => [...editAsked],
     whenAccount(state, timeoutMs = 20_000) {
       if (ctx.account.state.kind === state) return Promise.resolve();
       return new Promise((resolve, reject) => {

@@ -3,6 +3,7 @@ import { sameIdentity } from '../core/store';
 import { signInInteractively, signOutInteractively } from './auth/authCommands';
 import type { CodeCraftContext } from './context';
 import { CommandTitles, Commands, type CommandId } from './ids';
+import { editProject } from './editProject/editProjectCommand';
 import { collectionsLine } from './statusPresentation';
 import { describeSummary } from './syncService';
 import type { ProjectRowLike } from './views/projectsTreeProvider';
@@ -21,6 +22,7 @@ const handlers: Record<CommandId, Handler> = {
   [Commands.copySlug]: (ctx, row) => copy(ctx, (row as ProjectRowLike | undefined)?.slug, 'slug'),
   [Commands.copyPath]: (ctx, node) => copy(ctx, (node as FileNodeLike | undefined)?.path, 'path'),
   [Commands.showSyncProblem]: showSyncProblem,
+  [Commands.editProject]: (ctx, project) => editProject(ctx, project),
 };
 
 /** Registers every contributed command; a failure goes through the error boundary, never back to VS Code. */

@@ -32,6 +32,8 @@ export const Commands = {
   copySlug: 'codecraft.copySlug',
   copyPath: 'codecraft.copyPath',
   showSyncProblem: 'codecraft.showSyncProblem',
+  // Edit a project's details; the debugging aids.
+  editProject: 'codecraft.editProject',
 } as const;
 export type CommandId = (typeof Commands)[keyof typeof Commands];
 
@@ -46,6 +48,7 @@ export const CommandTitles: Record<CommandId, string> = {
   [Commands.copySlug]: 'Copy Slug',
   [Commands.copyPath]: 'Copy Path',
   [Commands.showSyncProblem]: 'Show Sync Problem',
+  [Commands.editProject]: 'Edit Project…',
 };
 
 /** Commands that make no sense from the palette (they need a tree item, or are the status bar's). */
