@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import { MessageSchema, parseBatch, ProjectFileSchema, ProjectSchema, type ProjectFile } from './core/model';
 import type { StoreIdentity } from './core/store';
 import { registerAuth } from './vscode/auth';
-import { encodeSession, sessionKey } from './vscode/auth/storedSession';
+import { decodeSession, encodeSession, sessionKey } from './vscode/auth/storedSession';
 import { BACK, type PromptStep } from './vscode/auth/signInSteps';
 import { BACK as EDIT_BACK } from './vscode/editProject/editProjectFlow';
 import { registerChat } from './vscode/chat/chatPanel';
@@ -16,6 +16,7 @@ import { codecraftResponder } from './vscode/chat/ports';
 import { StoreChatSource } from './vscode/chat/storeChatSource';
 import { registerCommands } from './vscode/commands';
 import { createContext, type CodeCraftContext, type Dialogs } from './vscode/context';
+import { registerDebugging } from './vscode/debugging';
 import { registerFileSystem } from './vscode/fs/codecraftFileSystem';
 import { Commands, ContextKeys as Keys } from './vscode/ids';
 import { Log } from './vscode/log';
@@ -76,6 +77,8 @@ export interface TestingApi {
   /** Answers the next Edit Project steps (and records what each showed). */
   answerEditPrompts(answers: ScriptedEditAnswer[]): void;
   editPromptsAsked(): EditStepSeen[];
+  /** Whether the session SecretStorage keeps for the account shown occurs in `text` (the secret itself is never returned). */
+  containsStoredSession(text: string): Promise<boolean>;
 }
 
 let running: CodeCraftContext | undefined;
@@ -93,7 +96,7 @@ export function activate(context: vscode.ExtensionContext): CodeCraftApi {
     // Chat: reads the stored conversation; sending arrives with the outbox.
     const chat = registerChat({ extensionUri: context.extensionUri, source: new StoreChatSource(ctx.store), responder: codecraftResponder, log: log.for('chat') });
     ctx.chat = chat;
-    context.subscriptions.push(...views.disposables, ...status.disposables, ...chat.disposables, ...registerFileSystem(ctx), ...registerAuth(ctx), ...registerCommands(ctx));
+    context.subscriptions.push(...views.disposables, ...status.disposables, ...chat.disposables, ...registerFileSystem(ctx), ...registerAuth(ctx), ...registerDebugging(ctx), ...registerCommands(ctx));
     const restored = start(ctx, activateStart);
     return api(ctx, context, activateStart, restored, views.handle, status.bar);
   } catch (e) {
@@ -278,6 +281,12 @@ function testingApi(ctx: CodeCraftContext, context: vscode.ExtensionContext, vie
       };
     },
     editPromptsAsked: () => [...editAsked],
+    async containsStoredSession(text) {
+      const identity = ctx.store.identity;
+      if (!identity) return false;
+      const secret = decodeSession(await context.secrets.get(sessionKey(identity.endpoint, identity.project)))?.secret;
+      return secret !== undefined && text.includes(secret);
+    },
     whenAccount(state, timeoutMs = 20_000) {
       if (ctx.account.state.kind === state) return Promise.resolve();
       return new Promise((resolve, reject) => {

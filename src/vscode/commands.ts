@@ -3,6 +3,7 @@ import { sameIdentity } from '../core/store';
 import { signInInteractively, signOutInteractively } from './auth/authCommands';
 import type { CodeCraftContext } from './context';
 import { CommandTitles, Commands, type CommandId } from './ids';
+import { copyDiagnostics, inspectLocalData } from './debugging';
 import { editProject } from './editProject/editProjectCommand';
 import { collectionsLine } from './statusPresentation';
 import { describeSummary } from './syncService';
@@ -23,6 +24,8 @@ const handlers: Record<CommandId, Handler> = {
   [Commands.copyPath]: (ctx, node) => copy(ctx, (node as FileNodeLike | undefined)?.path, 'path'),
   [Commands.showSyncProblem]: showSyncProblem,
   [Commands.editProject]: (ctx, project) => editProject(ctx, project),
+  [Commands.inspectLocalData]: (ctx) => inspectLocalData(ctx),
+  [Commands.copyDiagnostics]: (ctx) => copyDiagnostics(ctx),
 };
 
 /** Registers every contributed command; a failure goes through the error boundary, never back to VS Code. */

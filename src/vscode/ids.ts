@@ -34,6 +34,8 @@ export const Commands = {
   showSyncProblem: 'codecraft.showSyncProblem',
   // Edit a project's details; the debugging aids.
   editProject: 'codecraft.editProject',
+  inspectLocalData: 'codecraft.inspectLocalData',
+  copyDiagnostics: 'codecraft.copyDiagnostics',
 } as const;
 export type CommandId = (typeof Commands)[keyof typeof Commands];
 
@@ -49,6 +51,8 @@ export const CommandTitles: Record<CommandId, string> = {
   [Commands.copyPath]: 'Copy Path',
   [Commands.showSyncProblem]: 'Show Sync Problem',
   [Commands.editProject]: 'Edit Project…',
+  [Commands.inspectLocalData]: 'Inspect Local Data',
+  [Commands.copyDiagnostics]: 'Copy Diagnostics',
 };
 
 /** Commands that make no sense from the palette (they need a tree item, or are the status bar's). */
@@ -97,4 +101,6 @@ export const ContextKeys = {
 export type ContextKey = (typeof ContextKeys)[keyof typeof ContextKeys];
 
 export const UriScheme = 'codecraft';
+/** The read-only JSON document of Inspect Local Data. */
+export const InspectScheme = 'codecraft-inspect';
 export const LogChannelName = 'CodeCraft';
