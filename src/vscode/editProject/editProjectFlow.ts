@@ -126,7 +126,7 @@ export async function askProjectEdits(project: Project, takenSlugs: ReadonlySet<
       step,
       totalSteps,
       title: heading,
-      prompt: `${label} — press Enter to keep or change it, Escape to leave it unchanged`,
+      prompt: `${label} (Escape leaves it as it is and goes on)`,
       placeholder,
       value: answers.get(id) ?? shown(project, id),
       validate: validator(id),
