@@ -79,7 +79,8 @@ export interface InspectContext {
 export const ABOUT =
   'CodeCraft: Inspect Local Data — what this machine holds for the account, read-only; it refreshes when the data changes. ' +
   "Records keep the CodeCraft web app's names (codeCraft_projects, codeCraft_messages, codeCraft_files): their items are the " +
-  "server's copies; changes not yet on the server are in outbox. Texts over 200 characters are cut (their length is given). " +
+  "server's copies; changes not yet on the server are in outbox. A messages or files record is synced up to its coverage " +
+  "(readAt: when the pull read it). Texts over 200 characters are cut (their length is given). " +
   'The session is kept in VS Code\'s SecretStorage, never here.';
 
 /** The document's text; `snapshot` undefined: no account on this machine. */
