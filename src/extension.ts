@@ -8,13 +8,15 @@ import * as vscode from 'vscode';
 import { MessageSchema, parseBatch, ProjectFileSchema, ProjectSchema, type ProjectFile } from './core/model';
 import type { StoreIdentity } from './core/store';
 import { registerAuth } from './vscode/auth';
-import { encodeSession, sessionKey } from './vscode/auth/storedSession';
+import { decodeSession, encodeSession, sessionKey } from './vscode/auth/storedSession';
 import { BACK, type PromptStep } from './vscode/auth/signInSteps';
+import { BACK as EDIT_BACK } from './vscode/editProject/editProjectFlow';
 import { registerChat } from './vscode/chat/chatPanel';
 import { codecraftResponder } from './vscode/chat/ports';
 import { StoreChatSource } from './vscode/chat/storeChatSource';
 import { registerCommands } from './vscode/commands';
 import { createContext, type CodeCraftContext, type Dialogs } from './vscode/context';
+import { registerDebugging } from './vscode/debugging';
 import { registerFileSystem } from './vscode/fs/codecraftFileSystem';
 import { Commands, ContextKeys as Keys } from './vscode/ids';
 import { Log } from './vscode/log';
@@ -43,6 +45,18 @@ export interface CodeCraftApi {
 /** One scripted answer to a sign-in prompt: text, 'BACK' for the Back button, null to cancel. */
 export type ScriptedAnswer = string | 'BACK' | null;
 
+/** One scripted Edit Project answer: as above (null is Escape), or made when the step is asked. */
+export type ScriptedEditAnswer = ScriptedAnswer | ((step: EditStepSeen) => ScriptedAnswer | Promise<ScriptedAnswer>);
+/** What an Edit Project step showed. */
+export interface EditStepSeen {
+  id: string;
+  step: number;
+  totalSteps: number;
+  prompt: string;
+  value?: string;
+  items?: string[];
+}
+
 export interface TestingApi {
   /** Answers the next prompts of the sign-in flow (and records what each asked). */
   answerPrompts(answers: ScriptedAnswer[]): void;
@@ -54,11 +68,17 @@ export interface TestingApi {
   account(): { state: string; email?: string; endpoint?: string; database?: string; reachability?: string; realtime?: string };
   /** Whether SecretStorage holds a session for this endpoint + project (the secret itself is never returned). */
   hasStoredSession(endpoint: string, project: string): Promise<boolean>;
-  statusBar(): { text: string; tooltip: string; action: string } | undefined;
+  /** The status-bar item: its text, plain tooltip, Markdown hover and each collection's state in words. */
+  statusBar(): { text: string; tooltip: string; markdown: string; collections?: Record<string, string>; action: string } | undefined;
   projectsView(): { description?: string; message?: string };
   filesSelection(): string[];
   /** Waits until the account reaches `state` ('signedOut' | 'restoring' | 'signedIn'). */
   whenAccount(state: string, timeoutMs?: number): Promise<void>;
+  /** Answers the next Edit Project steps (and records what each showed). */
+  answerEditPrompts(answers: ScriptedEditAnswer[]): void;
+  editPromptsAsked(): EditStepSeen[];
+  /** Whether the session SecretStorage keeps for the account shown occurs in `text` (the secret itself is never returned). */
+  containsStoredSession(text: string): Promise<boolean>;
 }
 
 let running: CodeCraftContext | undefined;
@@ -76,7 +96,7 @@ export function activate(context: vscode.ExtensionContext): CodeCraftApi {
     // Chat: reads the stored conversation; sending arrives with the outbox.
     const chat = registerChat({ extensionUri: context.extensionUri, source: new StoreChatSource(ctx.store), responder: codecraftResponder, log: log.for('chat') });
     ctx.chat = chat;
-    context.subscriptions.push(...views.disposables, ...status.disposables, ...chat.disposables, ...registerFileSystem(ctx), ...registerAuth(ctx), ...registerCommands(ctx));
+    context.subscriptions.push(...views.disposables, ...status.disposables, ...chat.disposables, ...registerFileSystem(ctx), ...registerAuth(ctx), ...registerDebugging(ctx), ...registerCommands(ctx));
     const restored = start(ctx, activateStart);
     return api(ctx, context, activateStart, restored, views.handle, status.bar);
   } catch (e) {
@@ -192,6 +212,7 @@ function testingApi(ctx: CodeCraftContext, context: vscode.ExtensionContext, vie
   const asked: Omit<PromptStep, 'validate'>[] = [];
   let dialogAnswers: { match: string; pick: string | null }[] = [];
   const shown: { level: string; message: string; items: string[] }[] = [];
+  const editAsked: EditStepSeen[] = [];
   const dialogs: Dialogs = {
     async show(level, message, _options, ...items) {
       shown.push({ level, message, items });
@@ -237,9 +258,35 @@ function testingApi(ctx: CodeCraftContext, context: vscode.ExtensionContext, vie
     async hasStoredSession(endpoint, project) {
       return (await context.secrets.get(sessionKey(endpoint, project))) !== undefined;
     },
-    statusBar: () => (bar.shown ? { text: bar.shown.text, tooltip: bar.shown.tooltip, action: bar.shown.action } : undefined),
+    statusBar: () => {
+      const shown = bar.shown;
+      if (!shown) return undefined;
+      return { text: shown.text, tooltip: shown.tooltip, markdown: shown.markdown, ...(shown.collections ? { collections: { ...shown.collections } } : {}), action: shown.action };
+    },
     projectsView: () => ({ description: views.projectsView.description, message: views.projectsView.message }),
     filesSelection: () => views.filesView.selection.map((n) => n.path),
+    answerEditPrompts(list) {
+      const queue = [...list];
+      editAsked.length = 0;
+      ctx.ui.editPrompter = {
+        async ask(step) {
+          const seen: EditStepSeen = { id: step.id, step: step.step, totalSteps: step.totalSteps, prompt: step.prompt };
+          if (step.kind === 'text') seen.value = step.value;
+          else seen.items = step.items.map((i) => i.label);
+          editAsked.push(seen);
+          const next = queue.shift();
+          const answer = typeof next === 'function' ? await next(seen) : next;
+          return answer === null || answer === undefined ? undefined : answer === 'BACK' ? EDIT_BACK : answer;
+        },
+      };
+    },
+    editPromptsAsked: () => [...editAsked],
+    async containsStoredSession(text) {
+      const identity = ctx.store.identity;
+      if (!identity) return false;
+      const secret = decodeSession(await context.secrets.get(sessionKey(identity.endpoint, identity.project)))?.secret;
+      return secret !== undefined && text.includes(secret);
+    },
     whenAccount(state, timeoutMs = 20_000) {
       if (ctx.account.state.kind === state) return Promise.resolve();
       return new Promise((resolve, reject) => {

@@ -29,7 +29,8 @@ export function lastActivityOf(p: Project): number {
   return u !== Number.NEGATIVE_INFINITY ? u : timeOf(p.updatedAt);
 }
 
-function escapeMarkdown(text: string): string {
+/** Markdown's special characters in text that is not ours, escaped (tooltips). */
+export function escapeMarkdown(text: string): string {
   return text.replace(/([\\`*_{}[\]()#+\-.!|<>])/g, '\\$1');
 }
 

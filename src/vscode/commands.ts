@@ -3,6 +3,9 @@ import { sameIdentity } from '../core/store';
 import { signInInteractively, signOutInteractively } from './auth/authCommands';
 import type { CodeCraftContext } from './context';
 import { CommandTitles, Commands, type CommandId } from './ids';
+import { copyDiagnostics, inspectLocalData } from './debugging';
+import { editProject } from './editProject/editProjectCommand';
+import { collectionsLine } from './statusPresentation';
 import { describeSummary } from './syncService';
 import type { ProjectRowLike } from './views/projectsTreeProvider';
 import type { FileNodeLike } from './views/filesTreeProvider';
@@ -20,6 +23,9 @@ const handlers: Record<CommandId, Handler> = {
   [Commands.copySlug]: (ctx, row) => copy(ctx, (row as ProjectRowLike | undefined)?.slug, 'slug'),
   [Commands.copyPath]: (ctx, node) => copy(ctx, (node as FileNodeLike | undefined)?.path, 'path'),
   [Commands.showSyncProblem]: showSyncProblem,
+  [Commands.editProject]: (ctx, project) => editProject(ctx, project),
+  [Commands.inspectLocalData]: (ctx) => inspectLocalData(ctx),
+  [Commands.copyDiagnostics]: (ctx) => copyDiagnostics(ctx),
 };
 
 /** Registers every contributed command; a failure goes through the error boundary, never back to VS Code. */
@@ -62,8 +68,10 @@ async function syncNow(ctx: CodeCraftContext): Promise<void> {
       },
     );
     const text = describeSummary(summary);
-    ctx.log.for('sync').info(`Sync Now: ${text}`);
-    void ctx.ui.dialogs.show('info', `CodeCraft: synced — ${text}.`, {});
+    // Then each collection's state, as the status bar's tooltip gives it.
+    const states = collectionsLine(ctx.sync.status, Date.now());
+    ctx.log.for('sync').info(`Sync Now: ${text}${states ? ` (${states})` : ''}`);
+    void ctx.ui.dialogs.show('info', `CodeCraft: synced — ${text}.${states ? ` ${states}.` : ''}`, {});
   } catch (e) {
     await ctx.errors.report(e, 'Sync Now', { retry: () => vscode.commands.executeCommand(Commands.syncNow) });
   }

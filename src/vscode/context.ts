@@ -22,6 +22,8 @@ import { ErrorBoundary } from './errors';
 import type { ChatFeature } from './chat/chatPanel';
 import type { Log } from './log';
 import { EngineSync } from './engineSync';
+import type { EditPrompter } from './editProject/editProjectFlow';
+import { QuickInputEditPrompter } from './editProject/quickInputPrompter';
 import { WorkspaceViewState } from './storage';
 import type { SyncService } from './syncService';
 import { ProjectsTreeProvider } from './views/projectsTreeProvider';
@@ -45,6 +47,8 @@ const windowDialogs: Dialogs = {
 export class Ui {
   prompter: Prompter = new InputBoxPrompter();
   dialogs: Dialogs = windowDialogs;
+  /** Edit Project's steps. */
+  editPrompter: EditPrompter = new QuickInputEditPrompter();
 }
 
 export interface CodeCraftContext {

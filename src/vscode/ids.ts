@@ -32,6 +32,10 @@ export const Commands = {
   copySlug: 'codecraft.copySlug',
   copyPath: 'codecraft.copyPath',
   showSyncProblem: 'codecraft.showSyncProblem',
+  // Edit a project's details; the debugging aids.
+  editProject: 'codecraft.editProject',
+  inspectLocalData: 'codecraft.inspectLocalData',
+  copyDiagnostics: 'codecraft.copyDiagnostics',
 } as const;
 export type CommandId = (typeof Commands)[keyof typeof Commands];
 
@@ -46,6 +50,9 @@ export const CommandTitles: Record<CommandId, string> = {
   [Commands.copySlug]: 'Copy Slug',
   [Commands.copyPath]: 'Copy Path',
   [Commands.showSyncProblem]: 'Show Sync Problem',
+  [Commands.editProject]: 'Edit Project…',
+  [Commands.inspectLocalData]: 'Inspect Local Data',
+  [Commands.copyDiagnostics]: 'Copy Diagnostics',
 };
 
 /** Commands that make no sense from the palette (they need a tree item, or are the status bar's). */
@@ -94,4 +101,6 @@ export const ContextKeys = {
 export type ContextKey = (typeof ContextKeys)[keyof typeof ContextKeys];
 
 export const UriScheme = 'codecraft';
+/** The read-only JSON document of Inspect Local Data. */
+export const InspectScheme = 'codecraft-inspect';
 export const LogChannelName = 'CodeCraft';

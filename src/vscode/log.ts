@@ -1,30 +1,26 @@
 import * as vscode from 'vscode';
 import type { Logger } from '../core/ports';
+import { LogRing, type LogLevelName } from './logRing';
 import { LogChannelName } from './ids';
+import { redact, redactText } from './redaction';
 
 export type Component = 'store' | 'projects' | 'messages' | 'files' | 'sync' | 'fs' | 'chat' | 'auth' | 'main';
 
-/** Header and field names whose values never reach the log. */
-const SECRET_KEYS = /(secret|password|session|token|jwt|cookie|authorization|x-appwrite-key)/i;
+export { redact };
 
-/** Replaces secret-looking values in objects before they are logged. */
-export function redact(value: unknown, depth = 0): unknown {
-  if (depth > 4 || value === null || typeof value !== 'object') return value;
-  if (value instanceof Error) return value;
-  if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-    out[k] = SECRET_KEYS.test(k) ? '«redacted»' : redact(v, depth + 1);
-  }
-  return out;
-}
+/** VS Code's log levels (vscode.LogLevel) in order: Off, Trace, Debug, Info, Warning, Error. */
+const LEVEL_RANK: Record<LogLevelName, number> = { trace: 1, debug: 2, info: 3, warning: 4, error: 5 };
 
 /**
  * The one "CodeCraft" log channel. `log.for('store')` gives a core `Logger`
  * whose lines carry the component tag, like the web app's console prefixes.
+ * Every line is redacted (see redaction.ts) before it is written, and the
+ * last ones are kept in memory for Copy Diagnostics.
  */
 export class Log implements vscode.Disposable {
   readonly channel: vscode.LogOutputChannel;
+  /** The last lines written (at the channel's level or above), already redacted. */
+  readonly recent = new LogRing();
 
   constructor() {
     this.channel = vscode.window.createOutputChannel(LogChannelName, { log: true });
@@ -35,16 +31,33 @@ export class Log implements vscode.Disposable {
     const c = this.channel;
     // Adapters that tag their own lines (the realtime client writes "[sync] …") are not tagged twice.
     const fmt = (m: string | Error) => {
-      const text = m instanceof Error ? m.message : m;
+      const text = redactText(m instanceof Error ? m.message : m);
       return text.startsWith(`${tag} `) ? text : `${tag} ${text}`;
     };
     const args = (a: unknown[]) => a.map((x) => redact(x));
+    const write = (level: LogLevelName, m: string | Error, a: unknown[]) => {
+      const line = fmt(m);
+      const redacted = args(a);
+      if (c.logLevel !== vscode.LogLevel.Off && LEVEL_RANK[level] >= c.logLevel) this.recent.add(level, line, redacted);
+      switch (level) {
+        case 'trace':
+          return c.trace(line, ...redacted);
+        case 'debug':
+          return c.debug(line, ...redacted);
+        case 'info':
+          return c.info(line, ...redacted);
+        case 'warning':
+          return c.warn(line, ...redacted);
+        case 'error':
+          return c.error(line, ...redacted);
+      }
+    };
     return {
-      trace: (m, ...a) => c.trace(fmt(m), ...args(a)),
-      debug: (m, ...a) => c.debug(fmt(m), ...args(a)),
-      info: (m, ...a) => c.info(fmt(m), ...args(a)),
-      warn: (m, ...a) => c.warn(fmt(m), ...args(a)),
-      error: (m, ...a) => c.error(fmt(m), ...args(a)),
+      trace: (m, ...a) => write('trace', m, a),
+      debug: (m, ...a) => write('debug', m, a),
+      info: (m, ...a) => write('info', m, a),
+      warn: (m, ...a) => write('warning', m, a),
+      error: (m, ...a) => write('error', m, a),
     };
   }
 

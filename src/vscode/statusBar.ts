@@ -30,7 +30,11 @@ export class SyncStatusBar implements vscode.Disposable {
     const p = presentStatus(status, now, account);
     this.last = p;
     this.item.text = p.text;
-    this.item.tooltip = p.tooltip;
+    // Markdown: the headline, then one line per collection (projects, messages, files).
+    const tooltip = new vscode.MarkdownString(p.markdown);
+    tooltip.isTrusted = false;
+    tooltip.supportHtml = false;
+    this.item.tooltip = tooltip;
     this.item.accessibilityInformation = { label: p.tooltip };
     this.item.command = COMMAND_OF[p.action];
     this.item.backgroundColor = p.background ? new vscode.ThemeColor(`statusBarItem.${p.background}Background`) : undefined;

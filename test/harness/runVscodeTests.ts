@@ -7,9 +7,11 @@
  *   phase 2  index.js     a fresh extension host (a reload) asserts activation, timings, commands, offline
  *   phase 3  signin.js    signs in to the local backend (demo seed) through the Sign In prompts
  *   phase 4  signedin.js  a reload: the session restored, the views, Sync Now, Sign Out
+ *   phase 5  debugging.js signs in again: Edit Project, Inspect Local Data, the status per collection, Copy Diagnostics
  *
  * The runner starts the local backend (in this process) with two test-only routes (open realtime
- * sockets; drop the demo user's sessions) and passes its URL to the extension host.
+ * sockets; drop the demo user's sessions) and passes its URL to the extension host, with the URL of
+ * a control port for it (offline/online, latency, seeding: ./backendControl.ts).
  *
  * Runner choice: desktop VS Code through @vscode/test-electron when it can be downloaded (a quick
  * probe) and a display exists; otherwise code-server 4.100.3 (VS Code 1.100.3) driven by headless
@@ -21,6 +23,7 @@ import { execFileSync } from 'node:child_process';
 import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startBackendControl, type BackendControl } from './backendControl';
 import { startBlackHole, type BlackHole } from './blackHole';
 import { launchBrowser, type Browser } from './browser';
 import { QUIET_SETTINGS, startCodeServer, type CodeServer } from './codeServer';
@@ -37,6 +40,7 @@ const PREFILL = join(INTEGRATION_OUT, 'prefill.js');
 const SUITE = join(INTEGRATION_OUT, 'index.js');
 const SIGNIN = join(INTEGRATION_OUT, 'signin.js');
 const SIGNEDIN = join(INTEGRATION_OUT, 'signedin.js');
+const DEBUGGING = join(INTEGRATION_OUT, 'debugging.js');
 
 /** The phases, in order; `persisted`: text the extension's globalState must hold before the next reload. */
 const PHASES = [
@@ -44,6 +48,7 @@ const PHASES = [
   { name: 'phase 2 (reload: fresh extension host, same user data and browser profile)', tests: SUITE, shot: 'phase2-suite', domCheck: true },
   { name: 'phase 3 (sign in to the local backend through the prompts)', tests: SIGNIN, shot: 'phase3-signin', persisted: DEMO.recipeBox.id },
   { name: 'phase 4 (reload: restored session, views, Sync Now, Sign Out)', tests: SIGNEDIN, shot: 'phase4-signedin' },
+  { name: 'phase 5 (sign in again: Edit Project, Inspect Local Data, status per collection, Copy Diagnostics)', tests: DEBUGGING, shot: 'phase5-debugging' },
 ] as const;
 
 /** The local backend with the demo seed, plus the test-only routes the suites probe. */
@@ -101,7 +106,7 @@ async function chooseRunner(): Promise<Choice> {
 }
 
 /** Desktop VS Code via @vscode/test-electron: every phase with one --user-data-dir. */
-async function runOnElectron(executable: string, hole: BlackHole, backend: Backend, state: string): Promise<number> {
+async function runOnElectron(executable: string, hole: BlackHole, backend: Backend, control: BackendControl, state: string): Promise<number> {
   const { runTests } = await import('@vscode/test-electron');
   const userDataDir = join(state, 'user-data');
   const folder = join(state, 'workspace');
@@ -111,7 +116,7 @@ async function runOnElectron(executable: string, hole: BlackHole, backend: Backe
   const common = {
     vscodeExecutablePath: executable,
     extensionDevelopmentPath: EXT_DEV_PATH,
-    extensionTestsEnv: { [TestEnv.endpoint]: hole.endpoint, [TestEnv.backend]: backend.url },
+    extensionTestsEnv: { [TestEnv.endpoint]: hole.endpoint, [TestEnv.backend]: backend.url, [TestEnv.control]: control.url },
     launchArgs: [folder, '--user-data-dir', userDataDir, '--extensions-dir', join(state, 'extensions'),
       '--disable-workspace-trust', '--skip-welcome', '--skip-release-notes', '--disable-gpu'],
   };
@@ -130,7 +135,7 @@ async function runOnElectron(executable: string, hole: BlackHole, backend: Backe
 }
 
 /** code-server + headless Chromium: every phase in one code-server and one browser profile. */
-async function runOnCodeServer(hole: BlackHole, backend: Backend, state: string): Promise<number> {
+async function runOnCodeServer(hole: BlackHole, backend: Backend, control: BackendControl, state: string): Promise<number> {
   const outDir = artifactsDir('vscode');
   const shots = join(outDir, 'screenshots');
   rmSync(shots, { recursive: true, force: true });
@@ -142,7 +147,7 @@ async function runOnCodeServer(hole: BlackHole, backend: Backend, state: string)
       state: join(state, 'cs'),
       logFile: join(outDir, 'code-server.log'),
       settings: { 'codecraft.endpoint': hole.endpoint },
-      env: { [TestEnv.endpoint]: hole.endpoint, [TestEnv.domAck]: ackFile, [TestEnv.backend]: backend.url },
+      env: { [TestEnv.endpoint]: hole.endpoint, [TestEnv.domAck]: ackFile, [TestEnv.backend]: backend.url, [TestEnv.control]: control.url },
     });
     log(`code-server ${CS_VERSION} (pid ${cs.pid}) on ${cs.url}`);
     browser = await launchBrowser({ profileDir: join(state, 'browser'), shotsDir: shots });
@@ -210,13 +215,15 @@ async function main(): Promise<number> {
   log(`black-hole endpoint ${hole.endpoint} (accepts, never answers)`);
   const backend = await startTestBackend();
   log(`local backend (demo seed) ${backend.url}`);
+  const control = await startBackendControl(backend);
   const state = mkdtempSync(join(tmpdir(), 'ccvt-'));
   removeOnExit(state);
   let code = 2;
   try {
-    code = choice.runner === 'electron' ? await runOnElectron(choice.executable, hole, backend, state) : await runOnCodeServer(hole, backend, state);
+    code = choice.runner === 'electron' ? await runOnElectron(choice.executable, hole, backend, control, state) : await runOnCodeServer(hole, backend, control, state);
   } finally {
     await hole.close();
+    await control.close();
     await backend.stop();
     const ack = join(state, 'dom-ack.json');
     if (existsSync(ack)) log(`rows seen in the workbench DOM: ${readFileSync(ack, 'utf8')}`);

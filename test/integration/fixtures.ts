@@ -16,6 +16,8 @@ export const TestEnv = {
   domAck: 'CODECRAFT_TEST_DOM_ACK',
   /** the local backend (demo seed) the runner started, e.g. http://127.0.0.1:PORT/v1 */
   backend: 'CODECRAFT_TEST_BACKEND',
+  /** the runner's control port for that backend (offline/online, latency, seeding): see test/harness/backendControl.ts */
+  control: 'CODECRAFT_TEST_CONTROL',
 } as const;
 
 /** Test-only routes the runners add to the local backend they start (never part of the backend itself). */

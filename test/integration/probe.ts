@@ -42,3 +42,13 @@ export async function eventually<T>(read: () => T | Promise<T>, ok: (v: T) => bo
   }
   return value;
 }
+
+/** Acts on the runner's backend through its control port (see test/harness/backendControl.ts). */
+export async function control<T = unknown>(method: 'GET' | 'POST' | 'DELETE', path: string): Promise<T> {
+  const base = process.env[TestEnv.control];
+  assert.ok(base, `${TestEnv.control} is not set by the runner`);
+  const res = await fetch(`${base}${path}`, { method });
+  const body = (await res.json()) as T;
+  assert.equal(res.status, 200, `${method} ${path}: ${JSON.stringify(body)}`);
+  return body;
+}

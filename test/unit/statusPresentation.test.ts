@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
-import type { SyncStatus } from '../../src/core/syncStatus';
-import { presentStatus } from '../../src/vscode/statusPresentation';
+import type { CollectionSyncStatus, SyncStatus } from '../../src/core/syncStatus';
+import { clockTime, collectionsLine, describeCollection, presentStatus } from '../../src/vscode/statusPresentation';
 
 const NOW = Date.parse('2025-06-15T12:00:00.000Z');
 const MIN = 60_000;
@@ -62,5 +62,57 @@ describe('status bar presentation', () => {
     assert.match(p.tooltip, /sync failed as a@b\.c: The server refused the request \(HTTP 400\)\./);
     assert.equal(p.action, 'showProblem');
     assert.equal(p.background, 'error');
+  });
+});
+
+describe('status bar presentation: each collection (projects, messages, files)', () => {
+  const col = (c: Partial<CollectionSyncStatus> = {}): CollectionSyncStatus => ({ syncing: false, pending: 0, conflicts: 0, failed: 0, ...c });
+  const hhmm = (t: number) => `${String(new Date(t).getHours()).padStart(2, '0')}:${String(new Date(t).getMinutes()).padStart(2, '0')}`;
+
+  it('says syncing, synced at a time, not synced yet, or failing with the reason, then what waits', () => {
+    assert.equal(describeCollection(col({ syncing: true, lastSync: NOW - MIN }), NOW), 'syncing');
+    assert.equal(describeCollection(col({ lastSync: NOW - 5 * MIN }), NOW), `synced at ${hhmm(NOW - 5 * MIN)}`);
+    assert.equal(describeCollection(col(), NOW), 'not synced yet');
+    assert.equal(describeCollection(col({ error: 'the server cannot be reached', lastSync: NOW - MIN }), NOW), 'failing: the server cannot be reached');
+    assert.equal(describeCollection(col({ lastSync: NOW, pending: 2, conflicts: 1, failed: 3 }), NOW), `synced at ${hhmm(NOW)}, 2 pending, 1 conflict, 3 refused by the server`);
+    assert.equal(describeCollection(col({ syncing: true, conflicts: 2 }), NOW), 'syncing, 2 conflicts');
+  });
+
+  it('a sync on another day carries its date', () => {
+    const then = NOW - 3 * 24 * 60 * MIN;
+    assert.match(clockTime(then, NOW), /^\d{4}-\d\d-\d\d \d\d:\d\d$/);
+    assert.match(clockTime(NOW - MIN, NOW), /^\d\d:\d\d$/);
+  });
+
+  it('the hover (Markdown) and the plain tooltip list the three collections; signed out lists none', () => {
+    const s = status({
+      state: 'syncing',
+      lastSync: NOW - 2 * MIN,
+      collections: {
+        projects: col({ lastSync: NOW - MIN }),
+        messages: col({ lastSync: NOW - MIN, pending: 1 }),
+        files: col({ syncing: true }),
+      },
+    });
+    const p = presentStatus(s, NOW, 'demo_user@codecraft.dev');
+    assert.deepEqual(p.collections, { projects: `synced at ${hhmm(NOW - MIN)}`, messages: `synced at ${hhmm(NOW - MIN)}, 1 pending`, files: 'syncing' });
+    assert.match(p.markdown, /^CodeCraft: syncing as demo\\_user@codecraft\\\.dev…/);
+    assert.match(p.markdown, new RegExp(`\\n- \\*\\*Projects\\*\\*: synced at ${hhmm(NOW - MIN)}\\n- \\*\\*Messages\\*\\*: synced at ${hhmm(NOW - MIN)}, 1 pending\\n- \\*\\*Files\\*\\*: syncing`));
+    assert.match(p.tooltip, /Projects: synced at \d\d:\d\d\. Messages: synced at \d\d:\d\d, 1 pending\. Files: syncing\./);
+    assert.equal(collectionsLine(s, NOW), `Projects: synced at ${hhmm(NOW - MIN)} · Messages: synced at ${hhmm(NOW - MIN)}, 1 pending · Files: syncing`);
+
+    const out = presentStatus(status({ state: 'signedOut' }), NOW);
+    assert.equal(out.collections, undefined);
+    assert.doesNotMatch(out.markdown, /Projects/);
+    assert.equal(collectionsLine(status({ state: 'signedOut' }), NOW), undefined);
+  });
+
+  it('a failing collection shows its reason in the hover, escaped as text', () => {
+    const p = presentStatus(
+      status({ state: 'offline', collections: { projects: col({ error: 'the server cannot be reached' }), messages: col(), files: col() } }),
+      NOW,
+    );
+    assert.match(p.markdown, /- \*\*Projects\*\*: failing: the server cannot be reached/);
+    assert.match(p.markdown, /Click to try again\\\./);
   });
 });

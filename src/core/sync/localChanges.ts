@@ -48,6 +48,14 @@ export function slugify(title: string): string {
   return slug || 'project';
 }
 
+/** The slug of a title that no slug in `taken` has: `my-app`, else `my-app-2`, `my-app-3`… */
+export function uniqueSlug(title: string, taken: ReadonlySet<string>): string {
+  const base = slugify(title);
+  let slug = base;
+  for (let n = 2; taken.has(slug); n++) slug = `${base}-${n}`;
+  return slug;
+}
+
 const LANGUAGES: Record<string, string> = {
   ts: 'typescript', tsx: 'typescript', js: 'javascript', jsx: 'javascript', mjs: 'javascript', cjs: 'javascript',
   json: 'json', md: 'markdown', css: 'css', scss: 'scss', html: 'html', vue: 'vue', svelte: 'svelte', py: 'python',
@@ -99,10 +107,7 @@ export class LocalChanges {
   async createProject(input: { title: string; framework: string; description?: string | null; status?: string }): Promise<Project> {
     const title = input.title.trim();
     if (!title) throw new InvalidError('A project needs a title');
-    const taken = new Set(this.store.projects().map((p) => p.slug));
-    const base = slugify(title);
-    let slug = base;
-    for (let n = 2; taken.has(slug); n++) slug = `${base}-${n}`;
+    const slug = uniqueSlug(title, new Set(this.store.projects().map((p) => p.slug)));
     const now = this.iso();
     const project: Project = {
       $id: this.newId(),

@@ -1,0 +1,78 @@
+import * as vscode from 'vscode';
+import { BACK, type ChoiceStep, type EditPrompter, type EditStep, type TextStep } from './editProjectFlow';
+
+/**
+ * Asks each step of Edit Project in one quick input: the title with the step
+ * counter, Back from the second step, live validation. Escape (hiding the
+ * input) answers undefined: the flow leaves that field unchanged.
+ */
+export class QuickInputEditPrompter implements EditPrompter {
+  ask(step: EditStep): Promise<string | typeof BACK | undefined> {
+    return step.kind === 'text' ? this.text(step) : this.choice(step);
+  }
+
+  private text(step: TextStep): Promise<string | typeof BACK | undefined> {
+    const input = vscode.window.createInputBox();
+    input.title = step.title;
+    input.step = step.step;
+    input.totalSteps = step.totalSteps;
+    input.prompt = step.prompt;
+    input.placeholder = step.placeholder;
+    input.value = step.value;
+    input.ignoreFocusOut = true;
+    input.buttons = step.step > 1 ? [vscode.QuickInputButtons.Back] : [];
+    return settle(input, (finish) => [
+      input.onDidChangeValue((value) => (input.validationMessage = step.validate(value))),
+      input.onDidAccept(() => {
+        const problem = step.validate(input.value);
+        if (problem) input.validationMessage = problem;
+        else finish(input.value);
+      }),
+    ]);
+  }
+
+  private choice(step: ChoiceStep): Promise<string | typeof BACK | undefined> {
+    type Item = vscode.QuickPickItem & { value: 'yes' | 'no' };
+    const pick = vscode.window.createQuickPick<Item>();
+    pick.title = step.title;
+    pick.step = step.step;
+    pick.totalSteps = step.totalSteps;
+    pick.placeholder = step.prompt;
+    pick.ignoreFocusOut = true;
+    pick.items = step.items.map((i) => ({ label: i.label, ...(i.detail ? { detail: i.detail } : {}), value: i.value }));
+    pick.activeItems = pick.items.filter((i) => i.value === step.active);
+    pick.buttons = step.step > 1 ? [vscode.QuickInputButtons.Back] : [];
+    return settle(pick, (finish) => [
+      pick.onDidAccept(() => {
+        const chosen = pick.selectedItems[0] ?? pick.activeItems[0];
+        if (chosen) finish(chosen.value);
+      }),
+    ]);
+  }
+}
+
+/** Shows `input` until it answers: Back, hidden (Escape), or what `listen` finishes with. */
+function settle(
+  input: vscode.InputBox | vscode.QuickPick<vscode.QuickPickItem>,
+  listen: (finish: (value: string | typeof BACK | undefined) => void) => vscode.Disposable[],
+): Promise<string | typeof BACK | undefined> {
+  return new Promise((resolve) => {
+    let settled = false;
+    const subscriptions: vscode.Disposable[] = [];
+    const finish = (value: string | typeof BACK | undefined) => {
+      if (settled) return;
+      settled = true;
+      for (const d of subscriptions) d.dispose();
+      input.dispose();
+      resolve(value);
+    };
+    subscriptions.push(
+      ...listen(finish),
+      input.onDidTriggerButton((button) => {
+        if (button === vscode.QuickInputButtons.Back) finish(BACK);
+      }),
+      input.onDidHide(() => finish(undefined)),
+    );
+    input.show();
+  });
+}
