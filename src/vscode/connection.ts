@@ -12,7 +12,8 @@ import { nullLogger } from '../core/ports';
 import type { RealtimeFeed, RemoteApi } from '../core/remote';
 import type { StoreIdentity } from '../core/store';
 import { normaliseEndpoint, type CollectionIds } from '../infra/appwrite/client';
-import { AppwriteRealtime, Emitter, type RealtimeOptions } from '../infra/appwrite/realtime';
+import { Emitter } from '../core/emitter';
+import { AppwriteRealtime, type RealtimeOptions } from '../infra/appwrite/realtime';
 import { AppwriteRemoteApi } from '../infra/appwrite/remoteApi';
 import { RestClient } from '../infra/appwrite/rest';
 

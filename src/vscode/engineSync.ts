@@ -12,7 +12,7 @@ import { Lease, namespaceFor, type LocalChange, type LocalStore } from '../core/
 import { SyncEngine, type SyncStatus as EngineStatus } from '../core/sync/engine';
 import type { RoundReport } from '../core/sync/report';
 import { SIGNED_OUT_STATUS, type PendingChanges, type SyncStatus } from '../core/syncStatus';
-import { Emitter } from '../infra/appwrite/realtime';
+import { Emitter } from '../core/emitter';
 import type { Connection, Connections } from './connection';
 import type { SyncService, SyncSummary } from './syncService';
 

@@ -26,6 +26,7 @@
  * - Which records hold which server data up to which checkpoint is kept in
  *   ./syncState, next to the records.
  */
+import { Emitter } from '../emitter';
 import { InvalidError, StorageError } from '../errors';
 import { schemaFor, type AnyDoc, type Checkpoint, type CollectionKind, type DocOf, type Message, type Project, type ProjectFile } from '../model';
 import type { BlobStore, Clock, Disposable, Event, KeyValueStore, Logger } from '../ports';
@@ -149,26 +150,6 @@ interface Session {
   readonly view: ShownView;
   /** Changes this window is pushing right now (by `<kind>:<id>`). */
   readonly pushing: Set<string>;
-}
-
-class Emitter<T> {
-  private listeners = new Set<(e: T) => unknown>();
-  readonly event: Event<T> = (listener) => {
-    this.listeners.add(listener);
-    return { dispose: () => this.listeners.delete(listener) };
-  };
-  fire(e: T): void {
-    for (const l of [...this.listeners]) {
-      try {
-        l(e);
-      } catch {
-        // A failing listener must not break the store or the other listeners.
-      }
-    }
-  }
-  dispose(): void {
-    this.listeners.clear();
-  }
 }
 
 function positiveInt(value: number | undefined, fallback: number, name: string): number {

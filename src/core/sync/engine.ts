@@ -17,6 +17,7 @@ import { CancelledError, isCodeCraftError, type CodeCraftError } from '../errors
 import { dataFields, sameData, schemaFor, type AnyDoc, type CollectionKind, COLLECTION_KINDS } from '../model';
 import type { Clock, Disposable, Event, Logger } from '../ports';
 import type { RealtimeEvent, RealtimeFeed, RealtimeStateChange, RemoteApi } from '../remote';
+import { Emitter } from '../emitter';
 import { changeKey, type Lease, type LocalChange, type LocalStore, type StoreChange } from '../store';
 import { backoffDelay } from './backoff';
 import { Puller } from './pull';
@@ -94,26 +95,6 @@ interface PushCounts {
   pushed: number;
   conflicts: number;
   failed: number;
-}
-
-class Emitter<T> {
-  private listeners = new Set<(e: T) => unknown>();
-  readonly event: Event<T> = (listener) => {
-    this.listeners.add(listener);
-    return { dispose: () => this.listeners.delete(listener) };
-  };
-  fire(e: T): void {
-    for (const l of [...this.listeners]) {
-      try {
-        l(e);
-      } catch {
-        // listeners must not break the engine
-      }
-    }
-  }
-  dispose(): void {
-    this.listeners.clear();
-  }
 }
 
 function describeError(e: unknown): string {

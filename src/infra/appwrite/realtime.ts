@@ -13,31 +13,9 @@ import { nullLogger, systemClock } from '../../core/ports';
 import type { RealtimeAction, RealtimeEvent, RealtimeFeed, RealtimeState, RealtimeStateChange } from '../../core/remote';
 import { collectionIds, normaliseEndpoint, type CollectionIds } from './client';
 import { checkHeaderValue, redact } from './errors';
+import { Emitter } from '../../core/emitter';
 
-/** A minimal event emitter matching the core's Event<T>. */
-export class Emitter<T> implements Disposable {
-  private listeners = new Set<(e: T) => unknown>();
-  constructor(private readonly onListenerError: (e: unknown) => void = () => {}) {}
-
-  readonly event: Event<T> = (listener) => {
-    this.listeners.add(listener);
-    return { dispose: () => void this.listeners.delete(listener) };
-  };
-
-  fire(e: T): void {
-    for (const l of [...this.listeners]) {
-      try {
-        l(e);
-      } catch (err) {
-        this.onListenerError(err);
-      }
-    }
-  }
-
-  dispose(): void {
-    this.listeners.clear();
-  }
-}
+export { Emitter };
 
 export interface BackoffOptions {
   /** First retry after about this long (default 1 s). */

@@ -15,7 +15,7 @@ import { removeAccountData } from '../../core/store/accountData';
 import { namespaceFor, sameIdentity, type LocalStore, type StoreIdentity } from '../../core/store';
 import { restoreSession, signIn as postSignIn, signOut as deleteServerSession } from '../../infra/appwrite/auth';
 import { normaliseEndpoint, type CollectionIds } from '../../infra/appwrite/client';
-import { Emitter } from '../../infra/appwrite/realtime';
+import { Emitter } from '../../core/emitter';
 import { Connection, type ConnectionOptions, type Connections, type SignedInAccount } from '../connection';
 import { decodeSession, encodeSession, sessionKey, SESSION_KEY_PREFIX, type SecretStore } from './storedSession';
 
