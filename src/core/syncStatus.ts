@@ -35,8 +35,11 @@ export interface SyncStatus {
 }
 
 export interface CollectionSyncStatus {
+  /** Pulling this collection right now. */
   syncing: boolean;
+  /** When this collection was last pulled completely (epoch ms). */
   lastSync?: number;
+  /** Why its last pull failed, if it did (the extension's own words). */
   error?: string;
   pending: number;
   conflicts: number;

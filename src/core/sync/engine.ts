@@ -18,6 +18,7 @@ import { dataFields, sameData, schemaFor, type AnyDoc, type CollectionKind, COLL
 import type { Clock, Disposable, Event, Logger } from '../ports';
 import type { RealtimeEvent, RealtimeFeed, RealtimeStateChange, RemoteApi } from '../remote';
 import { Emitter } from '../emitter';
+import type { CollectionSyncStatus } from '../syncStatus';
 import { changeKey, type Lease, type LocalChange, type LocalStore, type StoreChange } from '../store';
 import { backoffDelay } from './backoff';
 import { Puller } from './pull';
@@ -27,17 +28,8 @@ import { emptyReport, type RoundReport } from './report';
 export type SyncState = 'idle' | 'syncing' | 'offline' | 'error';
 export type DocState = 'synced' | 'pending' | 'conflict' | 'failed';
 
-export interface CollectionStatus {
-  /** Pulling this collection right now. */
-  syncing: boolean;
-  /** When this collection was last pulled completely (epoch ms). */
-  lastSync?: number;
-  /** Why its last pull failed, if it did. */
-  error?: string;
-  pending: number;
-  conflicts: number;
-  failed: number;
-}
+/** Per collection: pulling now, when last pulled completely, why its last pull failed, what waits. */
+export type CollectionStatus = CollectionSyncStatus;
 
 export interface SyncStatus {
   state: SyncState;
