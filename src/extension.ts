@@ -11,8 +11,8 @@ import { registerAuth } from './vscode/auth';
 import { encodeSession, sessionKey } from './vscode/auth/storedSession';
 import { BACK, type PromptStep } from './vscode/auth/signInSteps';
 import { registerChat } from './vscode/chat/chatPanel';
+import { EngineChatSource } from './vscode/chat/engineChatSource';
 import { codecraftResponder } from './vscode/chat/ports';
-import { StoreChatSource } from './vscode/chat/storeChatSource';
 import { registerCommands } from './vscode/commands';
 import { createContext, type CodeCraftContext, type Dialogs } from './vscode/context';
 import { registerFileSystem } from './vscode/fs/codecraftFileSystem';
@@ -73,8 +73,23 @@ export function activate(context: vscode.ExtensionContext): CodeCraftApi {
     running = ctx;
     const views = registerViews(ctx);
     const status = registerStatus(ctx);
-    // Chat: reads the stored conversation; sending arrives with the outbox.
-    const chat = registerChat({ extensionUri: context.extensionUri, source: new StoreChatSource(ctx.store), responder: codecraftResponder, log: log.for('chat') });
+    const chat = registerChat({
+      extensionUri: context.extensionUri,
+      source: new EngineChatSource({
+        store: ctx.store,
+        changes: ctx.changes,
+        engine: () => ctx.engineSync.current,
+        account: ctx.account,
+        sync: ctx.sync,
+        log: log.for('chat'),
+      }),
+      responder: codecraftResponder,
+      log: log.for('chat'),
+      confirm: async (message, detail, action) => (await ctx.ui.dialogs.show('warning', message, { modal: true, detail }, action)) === action,
+      signIn: async () => {
+        await vscode.commands.executeCommand(Commands.signIn);
+      },
+    });
     ctx.chat = chat;
     context.subscriptions.push(...views.disposables, ...status.disposables, ...chat.disposables, ...registerFileSystem(ctx), ...registerAuth(ctx), ...registerCommands(ctx));
     const restored = start(ctx, activateStart);
