@@ -146,6 +146,9 @@ describe('chat over the sync engine, against the local backend and its assistant
     await until('the reply removed from the panel', () => host.confirmed.length === 1 && !panel().has(reply));
     await backend.assistant!.idle();
     await until('gone on the server', () => !dump(backend, 'messages').has(reply));
+    // Neither an ordinary round nor a full one (which compares every id with the server) brings it back.
+    await d.engine.syncNow({ reconcile: false });
+    assert.ok(!(await shown()).includes(reply));
     await d.engine.syncNow();
     await controller.idle();
     assert.ok(!(await shown()).includes(reply));
@@ -153,6 +156,37 @@ describe('chat over the sync engine, against the local backend and its assistant
     assert.ok(!panel().has(reply) && panel().has(id));
     assert.equal(posted('messageAdded').filter((m) => m.message.id === reply).length, 1, 'never added again');
     assert.equal(d.store.localChanges().length, 0);
+  });
+
+  it('a deleted message stays deleted when a pull that listed it before the delete lands afterwards', async () => {
+    await open(40);
+    const id = await send('What should I do next?');
+    await until('the reply', async () => (await shown()).includes(replyId(id)));
+    await until('nothing waiting', () => d.store.localChanges().length === 0);
+    // The next listing of messages is read now and answered only once the delete has gone through.
+    let armed = true;
+    let listed!: () => void;
+    const wasListed = new Promise<void>((r) => (listed = r));
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    backend.app.use(async (ctx, next) => {
+      const reply = await next();
+      if (armed && ctx.method === 'GET' && ctx.path.endsWith('/collections/messages/documents')) {
+        armed = false;
+        listed();
+        await held;
+      }
+      return reply;
+    });
+    const round = d.engine.syncNow({ reconcile: false });
+    await wasListed;
+    say({ type: 'deleteMessage', messageId: id });
+    await until('the delete on the server', () => d.store.localChanges().length === 0 && !dump(backend, 'messages').has(id) && !panel().has(id));
+    release();
+    await round;
+    await controller.idle();
+    assert.ok(!(await shown()).includes(id), 'not back in the store');
+    assert.ok(!panel().has(id), 'not back in the panel');
   });
 
   it('a message deleted with the SDK leaves the open panel by itself', async () => {

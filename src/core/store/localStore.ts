@@ -88,6 +88,8 @@ export const DEFAULT_MAX_CACHED_BYTES = 256 * 1024 * 1024;
 export const DEFAULT_MAX_QUARANTINED = 50;
 /** Records written at once by one pull batch (their fsyncs overlap). */
 const WRITE_CONCURRENCY = 8;
+/** Deleted documents remembered per account so a late page cannot bring them back (the oldest are forgotten first). */
+const MAX_REMOVED_LATELY = 10_000;
 /** A store lock older than this belongs to a window that died. */
 const LOCK_STALE_MS = 30_000;
 
@@ -209,6 +211,11 @@ interface Session {
   byScope: Map<string, LocalChange[]> | undefined;
   /** Server copies with local changes laid over, by scope, until either changes. */
   readonly effective: Map<string, Doc[]>;
+  /**
+   * Server copies removed lately (the server deleted them), by `<kind>:<id>`, with their last
+   * `$updatedAt`: a page listed before the delete (a pull still in flight) must not bring them back.
+   */
+  readonly removedLately: Map<string, number>;
   sync: SyncStateData;
   syncStamp: string | undefined;
   /** The schema version changed: every pull starts over (saved once the data lock is free). */
@@ -423,6 +430,7 @@ export class LocalStore implements Disposable {
       outboxReady: Promise.resolve(),
       byScope: undefined,
       effective: new Map(),
+      removedLately: new Map(),
       sync: emptySyncState(SCHEMA_VERSION),
       syncStamp: undefined,
       syncReady: Promise.resolve(),
@@ -993,10 +1001,23 @@ export class LocalStore implements Disposable {
     for (const doc of edit.upsert ?? []) {
       const prev = byId.get(doc.$id);
       if (prev && !supersedes(doc, prev)) continue;
+      // A version no newer than one the server has since deleted is a stale listing, not a new document.
+      const removedAt = prev ? undefined : session.removedLately.get(`${kind}:${doc.$id}`);
+      if (removedAt !== undefined && timeOf(doc.$updatedAt) <= removedAt) continue;
       byId.set(doc.$id, doc);
       (prev ? summary.updated : summary.added).push(doc.$id);
     }
-    for (const id of edit.remove ?? []) if (byId.delete(id)) summary.removed.push(id);
+    for (const id of edit.remove ?? []) {
+      const gone = byId.get(id);
+      if (!gone || !byId.delete(id)) continue;
+      summary.removed.push(id);
+      const at = timeOf(gone.$updatedAt);
+      if (at === Number.NEGATIVE_INFINITY) continue;
+      const key = `${kind}:${id}`;
+      session.removedLately.delete(key);
+      session.removedLately.set(key, at);
+      if (session.removedLately.size > MAX_REMOVED_LATELY) session.removedLately.delete(session.removedLately.keys().next().value!);
+    }
     const dataChanged = summary.added.length + summary.updated.length + summary.removed.length > 0;
     const needsFile = ensureFile && kind !== 'projects' && session.stamps.get(cacheKey(kind, scope!)) === undefined;
     if (!dataChanged && edit.checkpoint === undefined && !edit.synced && !needsFile) {
