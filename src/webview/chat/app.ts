@@ -118,6 +118,8 @@ export class ChatApp {
   private readonly input: HTMLTextAreaElement;
   private readonly sendButton: HTMLButtonElement;
   private readonly note: HTMLElement;
+  /** Every message's own Delete, cloned per message (cheaper than building each). */
+  private readonly deleteButton: HTMLButtonElement;
 
   constructor(
     private readonly api: VsCodeApi,
@@ -130,6 +132,11 @@ export class ChatApp {
     this.stick = this.state.stick ?? true;
     this.persist();
 
+    this.deleteButton = el(d, 'button', {
+      className: 'msg-delete',
+      text: 'Delete',
+      attrs: { type: 'button', 'data-action': 'delete', 'aria-label': 'Delete this message', title: 'Delete this message (Delete key)' },
+    });
     this.root = el(d, 'main', { className: 'chat', attrs: { 'aria-label': 'Chat' } });
     const header = el(d, 'header', { className: 'chat-header' });
     this.titleEl = el(d, 'h1', { className: 'chat-title', text: this.state.title ?? 'CodeCraft chat' });
@@ -370,7 +377,7 @@ export class ChatApp {
       if (Number.isFinite(t)) head.append(el(d, 'time', { className: 'msg-time', text: shortTime(t), attrs: { datetime: new Date(t).toISOString() } }));
     }
     head.append(el(d, 'span', { className: 'msg-status' }));
-    head.append(el(d, 'button', { className: 'msg-delete', text: 'Delete', attrs: { type: 'button', 'data-action': 'delete', 'aria-label': 'Delete this message', title: 'Delete this message (Delete key)' } }));
+    head.append(this.deleteButton.cloneNode(true));
     const body = el(d, 'div', { className: 'msg-body' });
     article.append(head, body);
     this.articles.set(m.id, article);
