@@ -12,8 +12,8 @@ import { decodeSession, encodeSession, sessionKey } from './vscode/auth/storedSe
 import { BACK, type PromptStep } from './vscode/auth/signInSteps';
 import { BACK as EDIT_BACK } from './vscode/editProject/editProjectFlow';
 import { registerChat } from './vscode/chat/chatPanel';
+import { EngineChatSource } from './vscode/chat/engineChatSource';
 import { codecraftResponder } from './vscode/chat/ports';
-import { StoreChatSource } from './vscode/chat/storeChatSource';
 import { registerCommands } from './vscode/commands';
 import { createContext, type CodeCraftContext, type Dialogs } from './vscode/context';
 import { registerDebugging } from './vscode/debugging';
@@ -93,8 +93,23 @@ export function activate(context: vscode.ExtensionContext): CodeCraftApi {
     running = ctx;
     const views = registerViews(ctx);
     const status = registerStatus(ctx);
-    // Chat: reads the stored conversation; sending arrives with the outbox.
-    const chat = registerChat({ extensionUri: context.extensionUri, source: new StoreChatSource(ctx.store), responder: codecraftResponder, log: log.for('chat') });
+    const chat = registerChat({
+      extensionUri: context.extensionUri,
+      source: new EngineChatSource({
+        store: ctx.store,
+        changes: ctx.changes,
+        engine: () => ctx.engineSync.current,
+        account: ctx.account,
+        sync: ctx.sync,
+        log: log.for('chat'),
+      }),
+      responder: codecraftResponder,
+      log: log.for('chat'),
+      confirm: async (message, detail, action) => (await ctx.ui.dialogs.show('warning', message, { modal: true, detail }, action)) === action,
+      signIn: async () => {
+        await vscode.commands.executeCommand(Commands.signIn);
+      },
+    });
     ctx.chat = chat;
     context.subscriptions.push(...views.disposables, ...status.disposables, ...chat.disposables, ...registerFileSystem(ctx), ...registerAuth(ctx), ...registerDebugging(ctx), ...registerCommands(ctx));
     const restored = start(ctx, activateStart);

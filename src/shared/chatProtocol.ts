@@ -27,6 +27,8 @@ export type ReplyState = 'idle' | 'thinking' | 'timedOut';
 
 export interface PanelStatus {
   signedIn: boolean;
+  /** The server cannot be reached: sent messages wait for the connection. */
+  offline: boolean;
   reply: ReplyState;
   /** Who answers, e.g. "CodeCraft". */
   responder: string;
@@ -78,6 +80,8 @@ export const WebviewMessageSchema = z.discriminatedUnion('type', [
     })
     .strict(),
   z.object({ type: z.literal('retry'), seq, messageId }).strict(),
+  z.object({ type: z.literal('deleteMessage'), seq, messageId }).strict(),
+  z.object({ type: z.literal('signIn'), seq }).strict(),
   z.object({ type: z.literal('openLink'), seq, url: text(MAX_URL_LENGTH, 'the link').min(1) }).strict(),
   z.object({ type: z.literal('copyCode'), seq, code: text(MAX_CODE_LENGTH, 'the code') }).strict(),
   z.object({ type: z.literal('insertCode'), seq, code: text(MAX_CODE_LENGTH, 'the code') }).strict(),

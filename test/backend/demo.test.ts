@@ -152,4 +152,33 @@ describe('backend: assistant stand-in', function () {
     assert.match(plan.content as string, /^Here is how I would approach "What should I do next\?"/);
     await assert.rejects(db.getDocument(DB, 'messages', replyId('by-key')), /could not be found/);
   });
+
+  it('stops writing a reply (and its file) deleted while it streams; a deleted question leaves its reply to finish', async () => {
+    const ws = await openRealtime(backend, ['documents'], { headers: { 'X-Appwrite-Session': secret } });
+    let a: { $id: string };
+    let b: { $id: string };
+    // Deleting the reply is the user's choice, not a failure of the stand-in: it says nothing.
+    const errors: string[] = [];
+    const consoleError = console.error;
+    console.error = (...args: unknown[]) => void errors.push(args.map(String).join(' '));
+    try {
+      await ws.next((f) => f.type === 'connected');
+      a = await db.createDocument(DB, 'messages', ID.unique(), { projectId: project, userId: 'demo', role: 'user', content: 'Create src/Gone.tsx please', sequence: 21 });
+      await ws.next((f) => f.type === 'event' && f.data?.payload?.$id === replyId(a.$id));
+      await db.deleteDocument(DB, 'messages', replyId(a.$id));
+      b = await db.createDocument(DB, 'messages', ID.unique(), { projectId: project, userId: 'demo', role: 'user', content: 'Create src/Kept.tsx please', sequence: 23 });
+      await ws.next((f) => f.type === 'event' && f.data?.payload?.$id === replyId(b.$id));
+      await db.deleteDocument(DB, 'messages', b.$id);
+      await backend.assistant!.idle();
+    } finally {
+      console.error = consoleError;
+      ws.close();
+    }
+    assert.deepEqual(errors, []);
+    await assert.rejects(db.getDocument(DB, 'messages', replyId(a.$id)), /could not be found/);
+    const files = (path: string) => db.listDocuments(DB, 'project_files', [Query.equal('projectId', project), Query.equal('path', path)]);
+    assert.equal((await files('src/Gone.tsx')).total, 0);
+    assert.equal((await db.getDocument(DB, 'messages', replyId(b.$id))).content, planReply('Create src/Kept.tsx please', 23).content);
+    assert.equal((await files('src/Kept.tsx')).total, 1);
+  });
 });

@@ -7,7 +7,7 @@ import type { Message } from '../../src/core/model';
 import type { Clock, Disposable, Event, Logger } from '../../src/core/ports';
 import type { HostMessage } from '../../src/shared/chatProtocol';
 import type { ChatHost } from '../../src/vscode/chat/chatController';
-import type { ChatSource, MessagesChange, MessageSyncState, Responder, SendResult } from '../../src/vscode/chat/ports';
+import type { ChatSource, DeleteResult, MessagesChange, MessageSyncState, Responder, SendResult } from '../../src/vscode/chat/ports';
 
 export class TestEmitter<T> {
   private readonly listeners = new Set<(e: T) => unknown>();
@@ -43,18 +43,24 @@ export class FakeChatSource implements ChatSource {
   files = new Set<string>(['src/App.tsx']);
   states = new Map<string, MessageSyncState>();
   signedIn = false;
+  offline = false;
   sent: { projectId: string; content: string }[] = [];
   retried: string[] = [];
+  deleted: string[] = [];
+  openedProjects: string[] = [];
   sendResult: SendResult | undefined;
+  deleteResult: DeleteResult | undefined;
   loads = 0;
   readonly messagesChanged = new TestEmitter<MessagesChange>();
   readonly projectsChanged = new TestEmitter<void>();
   readonly filesChanged = new TestEmitter<{ projectId: string | undefined }>();
   readonly signedInChanged = new TestEmitter<boolean>();
+  readonly offlineChanged = new TestEmitter<boolean>();
   readonly onDidChangeMessages = this.messagesChanged.event;
   readonly onDidChangeProjects = this.projectsChanged.event;
   readonly onDidChangeFiles = this.filesChanged.event;
   readonly onDidChangeSignedIn = this.signedInChanged.event;
+  readonly onDidChangeOffline = this.offlineChanged.event;
 
   projects() {
     return [...this.titles].map(([id, title]) => ({ id, title }));
@@ -85,6 +91,20 @@ export class FakeChatSource implements ChatSource {
   async retry(_projectId: string, messageId: string): Promise<SendResult> {
     this.retried.push(messageId);
     return { ok: false, reason: 'still offline' };
+  }
+  async deleteMessage(projectId: string, messageId: string): Promise<DeleteResult> {
+    this.deleted.push(messageId);
+    if (this.deleteResult) return this.deleteResult;
+    this.remove(messageId, projectId);
+    return { ok: true };
+  }
+  opened(projectId: string): void {
+    this.openedProjects.push(projectId);
+  }
+  /** Removes a stored message (deleted here or elsewhere) and reports it changed. */
+  remove(messageId: string, projectId = PROJECT): void {
+    this.messages = this.messages.filter((m) => m.$id !== messageId);
+    this.messagesChanged.fire({ projectId, ids: [messageId] });
   }
   /** Replaces a stored message (by $id) and reports it changed. */
   change(doc: Message, withIds = true): void {
@@ -125,6 +145,10 @@ export class RecordingHost implements ChatHost {
   inserted: string[] = [];
   files: string[] = [];
   insertProblem: string | undefined;
+  /** What confirm() answers, and what it was asked. */
+  confirmAnswer = true;
+  confirmed: { message: string; detail: string; action: string }[] = [];
+  signIns = 0;
   post(m: HostMessage) {
     // What crosses to the webview is a structured clone: never a live reference.
     this.posted.push(structuredClone(m));
@@ -145,6 +169,13 @@ export class RecordingHost implements ChatHost {
   }
   async openFile(projectId: string, path: string) {
     this.files.push(`${projectId}/${path}`);
+  }
+  async confirm(message: string, detail: string, action: string) {
+    this.confirmed.push({ message, detail, action });
+    return this.confirmAnswer;
+  }
+  async signIn() {
+    this.signIns++;
   }
   take(): HostMessage[] {
     const out = this.posted;

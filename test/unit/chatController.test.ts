@@ -216,15 +216,18 @@ describe('chat controller (host side of the panel)', () => {
     const added = ofType(posted, 'messageAdded')[0]!.message;
     assert.deepEqual([added.content, added.status], ['Create src/Button.tsx', 'pending']);
     assert.deepEqual(responder.received.map((r) => r.content), ['Create src/Button.tsx']);
-    // Pending: not yet thinking (the server does not have it).
-    assert.equal(ofType(posted, 'status').length, 0);
+    // Sent while online: thinking at once (the server may answer before this machine confirms its copy),
+    // but the clock only runs once the server has it.
+    assert.deepEqual(ofType(posted, 'status').map((m) => m.status.reply), ['thinking']);
+    clock.advance(120_000);
+    assert.deepEqual(host.take(), []);
 
     source.states.set(added.id, { state: 'synced' });
     source.messagesChanged.fire({ projectId: PROJECT, ids: [added.id] });
     await controller.idle();
     posted = host.take();
     assert.deepEqual(ofType(posted, 'messageStatus').map((m) => m.status), ['synced']);
-    assert.deepEqual(ofType(posted, 'status').map((m) => m.status.reply), ['thinking']);
+    assert.deepEqual(ofType(posted, 'status'), [], 'still thinking');
 
     clock.advance(59_000);
     assert.deepEqual(host.take(), []);
@@ -236,6 +239,21 @@ describe('chat controller (host side of the panel)', () => {
     await controller.idle();
     assert.deepEqual(ofType(host.take(), 'status').map((m) => m.status.reply), ['idle']);
     assert.equal(clock.pending, 0);
+  });
+
+  it('offline, a sent message waits without "thinking" (no answer can come yet)', async () => {
+    const { source, host, controller, say } = setup(2);
+    source.signedIn = true;
+    source.offline = true;
+    say({ type: 'ready' });
+    await controller.idle();
+    say({ type: 'send', requestId: 'r1', content: 'hello' });
+    await until(() => host.posted.some((m) => m.type === 'sendResult'));
+    await controller.idle();
+    assert.deepEqual(ofType(host.take(), 'status'), []);
+    source.offline = false;
+    source.offlineChanged.fire(false);
+    assert.deepEqual(ofType(host.take(), 'status').map((m) => [m.status.offline, m.status.reply]), [[false, 'thinking']]);
   });
 
   it('a failed message shows its reason; Retry goes to the source', async () => {
@@ -267,6 +285,104 @@ describe('chat controller (host side of the panel)', () => {
     const { source, controller } = setup(0);
     assert.equal(source.messagesChanged.count, 1);
     controller.dispose();
-    assert.equal(source.messagesChanged.count + source.filesChanged.count + source.projectsChanged.count + source.signedInChanged.count, 0);
+    assert.equal(source.messagesChanged.count + source.filesChanged.count + source.projectsChanged.count + source.signedInChanged.count + source.offlineChanged.count, 0);
+  });
+
+  it('keeps the project in step with the server once its panel opens (a restored one too)', () => {
+    const { source } = setup(0);
+    assert.deepEqual(source.openedProjects, [PROJECT]);
+  });
+
+  it('deletes a message only once the user confirms, and the webview hears it went', async () => {
+    const { source, host, controller, say } = setup(4);
+    source.signedIn = true;
+    say({ type: 'ready' });
+    await controller.idle();
+    host.take();
+    host.confirmAnswer = false;
+    say({ type: 'deleteMessage', messageId: 'msg-00002' });
+    await until(() => host.confirmed.length === 1);
+    await controller.idle();
+    assert.deepEqual(source.deleted, [], 'cancelled: nothing deleted');
+    const asked = host.confirmed[0]!;
+    assert.equal(asked.message, 'Delete your message?');
+    assert.equal(asked.action, 'Delete');
+    assert.match(asked.detail, /“Message number 2”/);
+    assert.match(asked.detail, /deleted here at once and on the server/);
+    assert.match(asked.detail, /a reply from CodeCraft to it stays, even one still being written/);
+
+    host.confirmAnswer = true;
+    say({ type: 'deleteMessage', messageId: 'msg-00003' });
+    await until(() => source.deleted.length === 1);
+    await controller.idle();
+    assert.equal(host.confirmed[1]!.message, 'Delete this reply from CodeCraft?');
+    assert.deepEqual(source.deleted, ['msg-00003']);
+    // Only the removal: with the reply gone the panel does not start waiting for one again.
+    const after = host.take();
+    assert.deepEqual(after.map((m) => m.type), ['messageRemoved'], JSON.stringify(after));
+  });
+
+  it('a message deleted elsewhere leaves the open panel by itself', async () => {
+    const { source, host, controller, say } = setup(3);
+    say({ type: 'ready' });
+    await controller.idle();
+    host.take();
+    source.remove('msg-00001');
+    await controller.idle();
+    assert.deepEqual(host.take().map(({ seq: _s, ...m }) => m), [{ type: 'messageRemoved', id: 'msg-00001' }]);
+  });
+
+  it('says why a delete did not happen; refuses deletes of messages it does not show, and any while signed out', async () => {
+    const { source, host, log, controller, say } = setup(2);
+    say({ type: 'ready' });
+    await controller.idle();
+    host.take();
+    say({ type: 'deleteMessage', messageId: 'msg-00001' });
+    await until(() => host.posted.length === 1);
+    assert.deepEqual(ofType(host.take(), 'notice').map((n) => n.text), ['Sign in to CodeCraft to delete messages.']);
+    source.signedIn = true;
+    say({ type: 'deleteMessage', messageId: 'not-here' });
+    await until(() => log.lines.some((l) => /not in this conversation/.test(l.text)));
+    assert.equal(host.confirmed.length, 0);
+    source.deleteResult = { ok: false, reason: 'the outbox could not be saved' };
+    say({ type: 'deleteMessage', messageId: 'msg-00001' });
+    await until(() => host.posted.length === 1);
+    assert.deepEqual(ofType(host.take(), 'notice').map((n) => n.text), ['The message could not be deleted: the outbox could not be saved']);
+    assert.match(host.confirmed[0]!.detail, /Only this message|on the server/);
+  });
+
+  it("says when a message never reached the server (deleting it sends nothing)", async () => {
+    const { source, host, controller, say } = setup(1);
+    source.signedIn = true;
+    source.messages.push(message(1, { role: 'user', content: 'typed offline' }));
+    source.states.set('msg-00001', { state: 'pending' });
+    say({ type: 'ready' });
+    await controller.idle();
+    say({ type: 'deleteMessage', messageId: 'msg-00001' });
+    await until(() => source.deleted.length === 1);
+    assert.match(host.confirmed[0]!.detail, /has not reached the server yet, so it will not be sent/);
+  });
+
+  it('runs Sign In for the panel\'s Sign In link, and tells the webview when the connection goes and comes back', async () => {
+    const { source, host, controller, say } = setup(1);
+    say({ type: 'ready' });
+    await controller.idle();
+    assert.equal(ofType(host.take(), 'init')[0]!.status.offline, false);
+    say({ type: 'signIn' });
+    await until(() => host.signIns === 1);
+    source.offline = true;
+    source.offlineChanged.fire(true);
+    source.offline = false;
+    source.offlineChanged.fire(false);
+    assert.deepEqual(ofType(host.take(), 'status').map((m) => m.status.offline), [true, false]);
   });
 });
+
+/** Resolves once `check` holds (the controller handles webview messages asynchronously). */
+async function until(check: () => boolean, ms = 2000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 1));
+  }
+}

@@ -15,6 +15,8 @@ describe('chat protocol: what the host accepts from the webview', () => {
     { type: 'openFile', seq: 8, path: 'src/App.tsx' },
     { type: 'resolvePaths', seq: 9, paths: ['src/App.tsx', 'package.json'] },
     { type: 'log', seq: 10, level: 'warn', message: 'lost a message' },
+    { type: 'deleteMessage', seq: 11, messageId: '68a1f0c2000f3e9b1c2d' },
+    { type: 'signIn', seq: 12 },
   ];
 
   it('accepts every well-formed message', () => {
@@ -43,6 +45,9 @@ describe('chat protocol: what the host accepts from the webview', () => {
     ['content not a string', { type: 'send', seq: 2, requestId: 'r1', content: { toString: 'x' } }, /content/],
     ['request id with markup', { type: 'send', seq: 2, requestId: '<img src=x>', content: 'hi' }, /request id/],
     ['message id with a slash', { type: 'retry', seq: 2, messageId: '../../etc' }, /message id/],
+    ['a delete without a message id', { type: 'deleteMessage', seq: 2 }, /messageId/],
+    ['a delete of a query', { type: 'deleteMessage', seq: 2, messageId: '*' }, /message id/],
+    ['a sign-in with a payload', { type: 'signIn', seq: 2, endpoint: 'https://evil.example/v1' }, /unrecognized|endpoint/i],
     ['link not a string', { type: 'openLink', seq: 2, url: ['https://a.b'] }, /url/],
     ['empty path', { type: 'openFile', seq: 2, path: '' }, /path/],
     ['too many paths', { type: 'resolvePaths', seq: 2, paths: Array.from({ length: MAX_PATHS_PER_REQUEST + 1 }, (_, i) => `f${i}.ts`) }, /paths/],

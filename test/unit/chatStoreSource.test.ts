@@ -33,7 +33,7 @@ describe('chat over the local store (read-only until sign-in)', () => {
     assert.equal(source.projectTitle('p1'), 'Zebra');
     assert.equal(source.projectTitle('nope'), undefined);
     assert.deepEqual((await source.loadMessages('p1')).map((m) => m.$id), ['m1', 'm2']);
-    assert.deepEqual(source.syncState(), { state: 'synced' });
+    assert.deepEqual(source.syncState('p1', 'm1'), { state: 'synced' });
   });
 
   it('knows which paths are files (not folders) of the project', async () => {
@@ -45,8 +45,10 @@ describe('chat over the local store (read-only until sign-in)', () => {
   it('cannot send without an account, and says so', async () => {
     const source = new StoreChatSource(await storeWith());
     assert.equal(source.signedIn, false);
-    assert.deepEqual(await source.send(), { ok: false, reason: 'Sign in to CodeCraft to send messages.' });
-    assert.deepEqual(await source.retry(), { ok: false, reason: 'Sign in to CodeCraft to send messages.' });
+    assert.deepEqual(await source.send('p1', 'hello'), { ok: false, reason: 'Sign in to CodeCraft to send messages.' });
+    assert.deepEqual(await source.retry('p1', 'm1'), { ok: false, reason: 'Sign in to CodeCraft to send messages.' });
+    assert.deepEqual(await source.deleteMessage('p1', 'm1'), { ok: false, reason: 'Sign in to CodeCraft to delete messages.' });
+    assert.deepEqual((await source.loadMessages('p1')).map((m) => m.$id), ['m1', 'm2'], 'nothing was deleted');
   });
 
   it('reports store writes as message, file and project changes (with ids when the store gives them)', async () => {

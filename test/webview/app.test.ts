@@ -10,7 +10,7 @@ import type { HostMessage, PanelStatus } from '../../src/shared/chatProtocol';
 import { ChatApp, type VsCodeApi } from '../../src/webview/chat/app';
 import { corpusMessages, TITLE_PAYLOADS } from './xssCorpus';
 
-const signedOut: PanelStatus = { signedIn: false, reply: 'idle', responder: 'CodeCraft', replyTimeoutSeconds: 90 };
+const signedOut: PanelStatus = { signedIn: false, offline: false, reply: 'idle', responder: 'CodeCraft', replyTimeoutSeconds: 90 };
 const signedIn: PanelStatus = { ...signedOut, signedIn: true };
 
 type Posted = Record<string, unknown> & { type: string; seq: number };
@@ -229,5 +229,79 @@ describe('chat webview (jsdom)', () => {
     send({ type: 'olderMessages', requestId: ask.requestId, messages: [m('a', 1, 'user', 'a'), m('b', 2, 'assistant', 'b')], hasOlder: false });
     assert.deepEqual(bodies(doc), ['a', 'b', 'c']);
     assert.equal(older.hidden, true);
+  });
+
+  it('gives every message a Delete action (button and Delete key) that asks the host; none while signed out', () => {
+    const { dom, doc, init, send, posted } = mount();
+    init([m('a', 1, 'user', 'hello'), m('b', 2, 'assistant', 'Hi there')]);
+    const buttons = Array.from(doc.querySelectorAll('article button.msg-delete')) as HTMLButtonElement[];
+    assert.deepEqual(buttons.map((b) => [b.textContent, b.getAttribute('aria-label'), b.type]), [
+      ['Delete', 'Delete this message', 'button'],
+      ['Delete', 'Delete this message', 'button'],
+    ]);
+    buttons[1]!.dispatchEvent(new dom.window.MouseEvent('click', { bubbles: true, cancelable: true }));
+    assert.deepEqual(posted.at(-1), { type: 'deleteMessage', messageId: 'b', seq: posted.at(-1)!.seq });
+    // From the keyboard: the focused message, Delete.
+    const first = doc.querySelector('article')!;
+    first.focus();
+    first.dispatchEvent(new dom.window.KeyboardEvent('keydown', { key: 'Delete', bubbles: true, cancelable: true }));
+    assert.deepEqual(posted.at(-1), { type: 'deleteMessage', messageId: 'a', seq: posted.at(-1)!.seq });
+    // Nothing is deleted here until the host says so.
+    assert.equal(doc.querySelectorAll('article').length, 2);
+    send({ type: 'status', status: signedOut });
+    assert.equal(doc.querySelector('main')!.classList.contains('signed-out'), true, 'signed out: the Delete buttons are hidden (display: none)');
+    const count = posted.length;
+    buttons[0]!.dispatchEvent(new dom.window.MouseEvent('click', { bubbles: true, cancelable: true }));
+    assert.equal(posted.length, count);
+  });
+
+  it('a removed message takes the focus it had to its neighbour', () => {
+    const { doc, init, send } = mount();
+    init([m('a', 1, 'user', 'one'), m('b', 2, 'assistant', 'two'), m('c', 3, 'user', 'three')]);
+    const middle = doc.querySelector('article[data-id="b"]') as HTMLElement;
+    (middle.querySelector('button.msg-delete') as HTMLButtonElement).focus();
+    send({ type: 'messageRemoved', id: 'b' });
+    assert.deepEqual(bodies(doc), ['one', 'three']);
+    assert.equal((doc.activeElement as HTMLElement).dataset.id, 'c');
+    send({ type: 'messageRemoved', id: 'c' });
+    assert.equal((doc.activeElement as HTMLElement).dataset.id, 'a');
+    send({ type: 'messageRemoved', id: 'a' });
+    assert.equal(doc.activeElement, doc.querySelector('textarea'));
+  });
+
+  it('an echo whose send failed is deleted here; one still being stored is not asked about', () => {
+    const { dom, doc, init, send, posted } = mount();
+    init([]);
+    const input = doc.querySelector('textarea')!;
+    input.value = 'hello';
+    input.dispatchEvent(new dom.window.KeyboardEvent('keydown', { key: 'Enter', bubbles: true, cancelable: true }));
+    const request = posted.find((p) => p.type === 'send')!;
+    const del = () => doc.querySelector('article button.msg-delete')!.dispatchEvent(new dom.window.MouseEvent('click', { bubbles: true, cancelable: true }));
+    const count = posted.length;
+    del();
+    assert.equal(posted.length, count);
+    assert.equal(doc.querySelectorAll('article').length, 1);
+    send({ type: 'sendResult', requestId: request.requestId, ok: false, reason: 'the outbox could not be saved' });
+    del();
+    assert.equal(posted.length, count);
+    assert.equal(doc.querySelectorAll('article').length, 0);
+  });
+
+  it('signed out, the note offers Sign In, which asks the host', () => {
+    const { dom, doc, init, posted } = mount();
+    init([], signedOut);
+    const note = doc.querySelector('.composer-note')!;
+    assert.equal(note.textContent, 'Sign in to CodeCraft to send messages. Sign In');
+    note.querySelector('button')!.dispatchEvent(new dom.window.MouseEvent('click', { bubbles: true, cancelable: true }));
+    assert.deepEqual(posted.at(-1), { type: 'signIn', seq: posted.at(-1)!.seq });
+  });
+
+  it('a pending message says it waits for the connection while offline', () => {
+    const { doc, init, send } = mount();
+    init([m('u', 1, 'user', 'hello', { status: 'pending' })], { ...signedIn, offline: true });
+    const status = doc.querySelector('article .msg-status')!;
+    assert.equal(status.textContent, 'Waiting for the connection…');
+    send({ type: 'status', status: signedIn });
+    assert.equal(status.textContent, 'Sending…');
   });
 });

@@ -15,7 +15,7 @@ import { buildChatBundle, launchChatBrowser, NONCE, type ChatBrowser, type ChatP
 import { CONTENT_PAYLOADS, corpusMessages, hit, TITLE_PAYLOADS } from './xssCorpus';
 
 type Flags = { __xss?: string[]; __violations: string[] };
-const status: PanelStatus = { signedIn: true, reply: 'idle', responder: 'CodeCraft', replyTimeoutSeconds: 90 };
+const status: PanelStatus = { signedIn: true, offline: false, reply: 'idle', responder: 'CodeCraft', replyTimeoutSeconds: 90 };
 
 function init(messages: ChatMessageView[], seq = 1, extra: Record<string, unknown> = {}) {
   return { type: 'init', seq, projectId: 'p1', title: TITLE_PAYLOADS[0]!.content, messages, hasOlder: false, status, ...extra };

@@ -86,6 +86,8 @@ export interface RecordsOptions {
 
 /** What an empty record is counted as in the cache budget. */
 const EMPTY_RECORD_BYTES = 64;
+/** Deleted documents remembered per account so a late page cannot bring them back (the oldest are forgotten first). */
+const MAX_REMOVED_LATELY = 10_000;
 
 /** Chat order: `sequence`, then `$createdAt`, then `$id`. */
 export function compareMessages(a: Message, b: Message): number {
@@ -147,6 +149,11 @@ export class Records {
   readonly readOnly = new Set<string>();
   /** Stand-ins (shown empty, never cached) for records that could not be read, with the reason. */
   private readonly unreadableRecords = new WeakMap<StoreRecord<Doc>, string>();
+  /**
+   * Server copies removed lately (the server deleted them), by `<kind>:<id>`, with their last
+   * `$updatedAt`: a page listed before the delete (a pull still in flight) must not bring them back.
+   */
+  private readonly removedLately = new Map<string, number>();
   /** Told when a cached record is released or replaced (the store's derived views drop it). */
   onReleased: (kind: CollectionKind, projectId: string | undefined) => void = () => {};
 
@@ -468,10 +475,23 @@ export class Records {
     for (const doc of edit.upsert ?? []) {
       const prev = byId.get(doc.$id);
       if (prev && !supersedes(doc, prev)) continue;
+      // A version no newer than one the server has since deleted is a stale listing, not a new document.
+      const removedAt = prev ? undefined : this.removedLately.get(`${kind}:${doc.$id}`);
+      if (removedAt !== undefined && timeOf(doc.$updatedAt) <= removedAt) continue;
       byId.set(doc.$id, doc);
       (prev ? summary.updated : summary.added).push(doc.$id);
     }
-    for (const id of edit.remove ?? []) if (byId.delete(id)) summary.removed.push(id);
+    for (const id of edit.remove ?? []) {
+      const gone = byId.get(id);
+      if (!gone || !byId.delete(id)) continue;
+      summary.removed.push(id);
+      const at = timeOf(gone.$updatedAt);
+      if (at === Number.NEGATIVE_INFINITY) continue;
+      const key = `${kind}:${id}`;
+      this.removedLately.delete(key);
+      this.removedLately.set(key, at);
+      if (this.removedLately.size > MAX_REMOVED_LATELY) this.removedLately.delete(this.removedLately.keys().next().value!);
+    }
     const dataChanged = summary.added.length + summary.updated.length + summary.removed.length > 0;
     const needsFile = ensureFile && kind !== 'projects' && this.stamps.get(cacheKey(kind as ScopedKind, scope!)) === undefined;
     if (!dataChanged && edit.checkpoint === undefined && !edit.synced && !needsFile) {

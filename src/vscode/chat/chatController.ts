@@ -33,6 +33,10 @@ export interface ChatHost {
   /** Inserts into the last active text editor; resolves to a sentence for the user when it could not. */
   insertAtCursor(text: string): Promise<string | undefined>;
   openFile(projectId: string, path: string): Promise<void>;
+  /** Asks the user to confirm a destructive action (a modal dialog); true when `action` was chosen. */
+  confirm(message: string, detail: string, action: string): Promise<boolean>;
+  /** Runs the Sign In flow. */
+  signIn(): Promise<void>;
 }
 
 /** Paths the controller keeps answering about (Open File buttons and file links), per panel. */
@@ -93,6 +97,8 @@ export class ChatController implements Disposable {
   /** When this panel first saw its own sent messages as synced (local clock). */
   private readonly syncedAt = new Map<string, number>();
   private readonly sentHere = new Set<string>();
+  /** User messages seen with a message after them (their reply came, even if it was deleted since). */
+  private readonly answered = new Set<string>();
   /** Paths the webview asked about, and whether each names a file of the project. */
   private readonly paths = new Map<string, boolean>();
 
@@ -109,6 +115,7 @@ export class ChatController implements Disposable {
     this.title = this.source.projectTitle(this.projectId) ?? this.projectId;
     this.status = {
       signedIn: this.source.signedIn,
+      offline: this.source.offline,
       reply: 'idle',
       responder: this.responder.label,
       replyTimeoutSeconds: Math.round(this.responder.replyTimeoutMs / 1000),
@@ -117,10 +124,13 @@ export class ChatController implements Disposable {
       this.source.onDidChangeMessages((c) => this.onMessagesChanged(c)),
       this.source.onDidChangeProjects(() => this.onProjectsChanged()),
       this.source.onDidChangeSignedIn(() => this.updateStatus()),
+      this.source.onDidChangeOffline(() => this.updateStatus()),
       this.source.onDidChangeFiles((c) => {
         if (c.projectId === undefined || c.projectId === this.projectId) void this.enqueue(() => this.recheckPaths());
       }),
     );
+    // An open conversation is kept in step with the server (a restored panel too).
+    this.source.opened(this.projectId);
   }
 
   get projectTitle(): string {
@@ -188,6 +198,10 @@ export class ChatController implements Disposable {
         if (!r.ok) this.post({ type: 'notice', level: 'error', text: r.reason });
         return;
       }
+      case 'deleteMessage':
+        return this.deleteMessage(msg.messageId);
+      case 'signIn':
+        return this.host.signIn();
       case 'openLink': {
         const url = safeExternalUrl(msg.url);
         if (!url) return this.refuse(`a link that is not http(s): ${msg.url}`);
@@ -235,10 +249,42 @@ export class ChatController implements Disposable {
       return;
     }
     this.sentHere.add(result.messageId);
+    void this.enqueue(() => this.updateStatus());
     try {
       await this.responder.onUserMessage(this.projectId, { id: result.messageId, content });
     } catch (e) {
       this.log.error(`Chat of project ${this.projectId}: ${this.responder.label} could not take the message: ${describe(e)}`);
+    }
+  }
+
+  /**
+   * Delete one message, after the user confirms: gone here at once (the store
+   * hides it and the panel gets `messageRemoved`), queued for the server.
+   */
+  private async deleteMessage(id: string): Promise<void> {
+    if (!this.source.signedIn) {
+      this.post({ type: 'notice', level: 'error', text: 'Sign in to CodeCraft to delete messages.' });
+      return;
+    }
+    await this.idle();
+    const shown = this.sorted.find((m) => m.id === id);
+    if (!shown) return this.refuse(`a delete of message ${id}, which is not in this conversation`);
+    const who = shown.role === 'user' ? 'your message' : shown.role === 'assistant' ? `this reply from ${this.responder.label}` : 'this message';
+    const excerpt = printable(shown.content.trim(), 80);
+    const detail = [
+      excerpt ? `“${excerpt}”` : '',
+      shown.status === 'synced'
+        ? 'It is deleted here at once and on the server (so on your other devices) as soon as it can be reached.'
+        : 'It has not reached the server yet, so it will not be sent.',
+      shown.role === 'user' ? `Only this message is deleted: a reply from ${this.responder.label} to it stays, even one still being written.` : '',
+    ]
+      .filter(Boolean)
+      .join('\n\n');
+    if (!(await this.host.confirm(`Delete ${who}?`, detail, 'Delete'))) return;
+    const r = await this.source.deleteMessage(this.projectId, id);
+    if (!r.ok) {
+      this.log.warn(`Chat of project ${this.projectId}: message ${id} could not be deleted: ${r.reason}`);
+      this.post({ type: 'notice', level: 'error', text: `The message could not be deleted: ${r.reason}` });
     }
   }
 
@@ -292,6 +338,7 @@ export class ChatController implements Disposable {
     if (!this.attached) return;
     this.window = new ChatWindow();
     const { messages, hasOlder } = this.window.open(this.sorted, size);
+    this.status = { ...this.status, signedIn: this.source.signedIn, offline: this.source.offline };
     this.updateReply();
     this.postedStatus = JSON.stringify(this.status);
     this.post({ type: 'init', projectId: this.projectId, title: this.title, messages, hasOlder, status: this.status });
@@ -341,6 +388,13 @@ export class ChatController implements Disposable {
     }
     for (const id of this.views.keys()) if (!seen.has(id)) this.views.delete(id);
     this.sorted = sortChatMessages(views);
+    // The newest user message that has something after it was answered: deleting that reply later
+    // must not make the panel wait for one again.
+    for (let i = this.sorted.length - 1; i >= 0; i--) {
+      if (this.sorted[i]!.role !== 'user') continue;
+      if (i < this.sorted.length - 1) this.answered.add(this.sorted[i]!.id);
+      break;
+    }
   }
 
   private onProjectsChanged(): void {
@@ -354,7 +408,7 @@ export class ChatController implements Disposable {
   // ------------------------------------------------------------------ status
 
   private updateStatus(): void {
-    this.status = { ...this.status, signedIn: this.source.signedIn };
+    this.status = { ...this.status, signedIn: this.source.signedIn, offline: this.source.offline };
     this.updateReply();
     const key = JSON.stringify(this.status);
     if (key === this.postedStatus || !this.attached) return;
@@ -362,13 +416,20 @@ export class ChatController implements Disposable {
     this.post({ type: 'status', status: this.status });
   }
 
-  /** Thinking while the last message is the user's and synced; timed out after the responder's time. */
+  /**
+   * Thinking while the last message is the user's and not answered yet: from
+   * the moment it is sent here while online (the server may answer before
+   * this machine has confirmed its copy), or once synced; timed out after the
+   * responder's time from when the server had it.
+   */
   private updateReply(): void {
     this.replyTimer?.dispose();
     this.replyTimer = undefined;
     const last = this.sorted[this.sorted.length - 1];
     let reply: ReplyState = 'idle';
-    if (last && last.role === 'user' && last.status === 'synced') {
+    if (last && last.role === 'user' && last.status === 'pending' && this.sentHere.has(last.id) && !this.source.offline) {
+      reply = 'thinking';
+    } else if (last && last.role === 'user' && last.status === 'synced' && !this.answered.has(last.id)) {
       const now = this.clock.now();
       let since = this.syncedAt.get(last.id);
       if (since === undefined) {

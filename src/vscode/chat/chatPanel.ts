@@ -24,6 +24,10 @@ export interface ChatDeps {
   /** The `[chat]` logger. */
   log: Logger;
   clock?: Clock;
+  /** A modal confirmation (the extension's dialogs, which the extension-host tests answer); true when `action` was chosen. */
+  confirm(message: string, detail: string, action: string): Promise<boolean>;
+  /** The Sign In flow (the panel's Sign In link). */
+  signIn(): Promise<void>;
 }
 
 /** What the rest of the extension gets from the chat feature. */
@@ -209,6 +213,8 @@ class ChatPanel implements vscode.Disposable {
       openFile: async (project, path) => {
         await vscode.window.showTextDocument(fileUri(project, path), { preview: false, viewColumn: lastEditor.viewColumn ?? vscode.ViewColumn.One });
       },
+      confirm: (message, detail, action) => deps.confirm(message, detail, action),
+      signIn: () => deps.signIn(),
     };
     this.controller = new ChatController({ projectId, source: deps.source, responder: deps.responder, host, log: deps.log, clock: deps.clock ?? systemClock });
     const title = deps.source.projectTitle(projectId) ?? savedTitle ?? 'CodeCraft chat';

@@ -10,6 +10,9 @@ import type { SendResult } from '../../shared/chatProtocol';
 
 export type { SendResult };
 
+/** What deleting a message came to: done (locally, and queued for the server), or why not. */
+export type DeleteResult = { ok: true } | { ok: false; reason: string };
+
 /** Where one message stands between this machine and the server. */
 export type MessageSyncState = { state: 'synced' } | { state: 'pending' } | { state: 'failed'; reason: string };
 
@@ -49,10 +52,22 @@ export interface ChatSource {
   send(projectId: string, content: string): Promise<SendResult>;
   /** Sends a failed message again. */
   retry(projectId: string, messageId: string): Promise<SendResult>;
+  /**
+   * Deletes one message: gone here at once, and queued for the server (a
+   * message the server never had leaves nothing to send). Only that message:
+   * a reply to it stays.
+   */
+  deleteMessage(projectId: string, messageId: string): Promise<DeleteResult>;
 
-  /** Whether an account is signed in (sending needs one). */
+  /** A panel of the project opened: keep its messages (and files) in step with the server from now on. */
+  opened(projectId: string): void;
+
+  /** Whether an account is signed in (sending and deleting need one). */
   readonly signedIn: boolean;
   readonly onDidChangeSignedIn: Event<boolean>;
+  /** Whether the server cannot be reached now (sent messages wait for the connection). */
+  readonly offline: boolean;
+  readonly onDidChangeOffline: Event<boolean>;
 }
 
 /**

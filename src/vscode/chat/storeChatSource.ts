@@ -2,17 +2,19 @@
  * `ChatSource` over the local store, read-only: the conversation as stored on
  * this machine. Sending needs an account and the outbox, which this source
  * does not have, so it says so; every stored message counts as synced.
+ * `EngineChatSource` builds on it with the outbox, the account and sync.
  * No `vscode` import.
  */
 import type { ProjectFile } from '../../core/model';
 import type { Event } from '../../core/ports';
 import type { LocalStore, StoreChange } from '../../core/store';
-import type { ChatSource, MessagesChange, MessageSyncState, SendResult } from './ports';
+import type { ChatSource, DeleteResult, MessagesChange, MessageSyncState, SendResult } from './ports';
 
 /** A store change, with the changed ids when the store reports them. */
 type StoreChangeWithIds = StoreChange & { ids?: readonly string[] };
 
-const SIGN_IN_TO_SEND = 'Sign in to CodeCraft to send messages.';
+export const SIGN_IN_TO_SEND = 'Sign in to CodeCraft to send messages.';
+export const SIGN_IN_TO_DELETE = 'Sign in to CodeCraft to delete messages.';
 const SYNCED: MessageSyncState = { state: 'synced' };
 const never: Event<boolean> = () => ({ dispose() {} });
 
@@ -20,7 +22,7 @@ export class StoreChatSource implements ChatSource {
   /** Paths of each loaded files record, built once per record version. */
   private readonly fileSets = new WeakMap<readonly ProjectFile[], Set<string>>();
 
-  constructor(private readonly store: LocalStore) {}
+  constructor(protected readonly store: LocalStore) {}
 
   projects(): readonly { id: string; title: string }[] {
     return this.store
@@ -49,7 +51,7 @@ export class StoreChatSource implements ChatSource {
       else if (c.kind === 'messages' && c.projectId) listener(c.ids ? { projectId: c.projectId, ids: c.ids } : { projectId: c.projectId });
     });
 
-  syncState(): MessageSyncState {
+  syncState(_projectId: string, _messageId: string): MessageSyncState {
     return SYNCED;
   }
 
@@ -69,14 +71,29 @@ export class StoreChatSource implements ChatSource {
       else if (c.kind === 'files' && c.projectId) listener({ projectId: c.projectId });
     });
 
-  async send(): Promise<SendResult> {
+  async send(_projectId: string, _content: string): Promise<SendResult> {
     return { ok: false, reason: SIGN_IN_TO_SEND };
   }
 
-  async retry(): Promise<SendResult> {
+  async retry(_projectId: string, _messageId: string): Promise<SendResult> {
     return { ok: false, reason: SIGN_IN_TO_SEND };
   }
 
-  readonly signedIn = false;
+  async deleteMessage(_projectId: string, _messageId: string): Promise<DeleteResult> {
+    return { ok: false, reason: SIGN_IN_TO_DELETE };
+  }
+
+  opened(_projectId: string): void {
+    // Nothing syncs here.
+  }
+
+  get signedIn(): boolean {
+    return false;
+  }
   readonly onDidChangeSignedIn: Event<boolean> = never;
+
+  get offline(): boolean {
+    return false;
+  }
+  readonly onDidChangeOffline: Event<boolean> = never;
 }

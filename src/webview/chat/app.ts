@@ -80,7 +80,7 @@ export class ChatApp {
   private initialised = false;
   private state: SavedState;
 
-  private status: PanelStatus = { signedIn: false, reply: 'idle', responder: 'CodeCraft', replyTimeoutSeconds: 90 };
+  private status: PanelStatus = { signedIn: false, offline: false, reply: 'idle', responder: 'CodeCraft', replyTimeoutSeconds: 90 };
   private messages: ChatMessageView[] = [];
   private readonly articles = new Map<string, HTMLElement>();
   private readonly byId = new Map<string, ChatMessageView>();
@@ -91,6 +91,7 @@ export class ChatApp {
   private frame: number | undefined;
   private requests = 0;
   private headings = 0;
+  private offlineShown = false;
 
   /** Paths seen in messages: true/false once the host answered, undefined while asked. */
   private readonly paths = new Map<string, boolean | undefined>();
@@ -117,6 +118,8 @@ export class ChatApp {
   private readonly input: HTMLTextAreaElement;
   private readonly sendButton: HTMLButtonElement;
   private readonly note: HTMLElement;
+  /** Every message's own Delete, cloned per message (cheaper than building each). */
+  private readonly deleteButton: HTMLButtonElement;
 
   constructor(
     private readonly api: VsCodeApi,
@@ -129,6 +132,11 @@ export class ChatApp {
     this.stick = this.state.stick ?? true;
     this.persist();
 
+    this.deleteButton = el(d, 'button', {
+      className: 'msg-delete',
+      text: 'Delete',
+      attrs: { type: 'button', 'data-action': 'delete', 'aria-label': 'Delete this message', title: 'Delete this message (Delete key)' },
+    });
     this.root = el(d, 'main', { className: 'chat', attrs: { 'aria-label': 'Chat' } });
     const header = el(d, 'header', { className: 'chat-header' });
     this.titleEl = el(d, 'h1', { className: 'chat-title', text: this.state.title ?? 'CodeCraft chat' });
@@ -268,13 +276,16 @@ export class ChatApp {
   /** Adds a message in conversation order, or replaces the one with its id. */
   private upsert(message: ChatMessageView, live: boolean): void {
     const m = { ...message };
-    if (this.articles.has(m.id)) this.remove(m.id, false);
+    const old = this.articles.get(m.id);
+    const focused = !!old && !!this.doc.activeElement && old.contains(this.doc.activeElement);
+    if (old) this.remove(m.id, false);
     // The host's copy of our own just-sent message replaces its local echo.
     const index = insertionIndex(this.messages, m);
     this.messages.splice(index, 0, m);
     const article = this.renderArticle(m);
     const after = this.messages[index + 1];
     this.list.insertBefore(article, after ? this.articles.get(after.id)! : null);
+    if (focused) article.focus();
     if (live && m.role === 'assistant' && index === this.messages.length - 1) this.announceSoon(m);
     this.followIfStuck();
     this.persist();
@@ -283,7 +294,12 @@ export class ChatApp {
   private remove(id: string, save = true): void {
     const article = this.articles.get(id);
     if (!article) return;
+    // Focus inside a message that goes moves to its neighbour (or the composer), never to the page.
+    const active = this.doc.activeElement;
+    const hadFocus = !!active && article.contains(active);
+    const neighbour = (article.nextElementSibling ?? article.previousElementSibling) as HTMLElement | null;
     article.remove();
+    if (hadFocus) (neighbour ?? this.input).focus();
     this.observer?.unobserve(article);
     this.articles.delete(id);
     this.byId.delete(id);
@@ -361,6 +377,7 @@ export class ChatApp {
       if (Number.isFinite(t)) head.append(el(d, 'time', { className: 'msg-time', text: shortTime(t), attrs: { datetime: new Date(t).toISOString() } }));
     }
     head.append(el(d, 'span', { className: 'msg-status' }));
+    head.append(this.deleteButton.cloneNode(true));
     const body = el(d, 'div', { className: 'msg-body' });
     article.append(head, body);
     this.articles.set(m.id, article);
@@ -470,7 +487,7 @@ export class ChatApp {
       return;
     }
     if (m.status === 'pending') {
-      slot.replaceChildren(el(this.doc, 'span', { className: 'pending', text: 'Sending…' }));
+      slot.replaceChildren(el(this.doc, 'span', { className: 'pending', text: this.status.offline ? 'Waiting for the connection…' : 'Sending…' }));
       return;
     }
     const reason = el(this.doc, 'span', { className: 'failed', text: `Not sent${m.error ? `: ${m.error}` : ''}` });
@@ -545,9 +562,24 @@ export class ChatApp {
     this.statusEl.className = `reply-status ${s.reply}`;
     this.input.disabled = !s.signedIn;
     this.input.placeholder = s.signedIn ? `Message ${s.responder} (Enter to send, Shift+Enter for a new line)` : 'Sign in to CodeCraft to send messages';
-    if (!s.signedIn) this.showNote('Sign in to CodeCraft to send messages.', false);
+    // Signed out, messages cannot be deleted either: their Delete buttons go (and leave the tab order).
+    this.root.classList.toggle('signed-out', !s.signedIn);
+    if (!s.signedIn) this.showSignIn();
     else if (this.note.dataset.kind === 'signin') this.showNote('', false);
+    if (this.offlineShown !== s.offline) {
+      this.offlineShown = s.offline;
+      for (const m of this.messages) if (m.status === 'pending') this.renderStatus(m);
+    }
     this.updateSendButton();
+  }
+
+  /** The composer's note while signed out: what is missing, and a Sign In button. */
+  private showSignIn(): void {
+    if (this.note.dataset.kind === 'signin') return;
+    this.note.classList.remove('error');
+    this.note.dataset.kind = 'signin';
+    const button = el(this.doc, 'button', { className: 'sign-in', text: 'Sign In', attrs: { type: 'button', 'data-action': 'sign-in' } });
+    this.note.replaceChildren('Sign in to CodeCraft to send messages. ', button);
   }
 
   private updateSendButton(): void {
@@ -555,9 +587,11 @@ export class ChatApp {
   }
 
   private showNote(text: string, error: boolean): void {
+    // Signed out, the sign-in note with its button stays; other notes wait until sign-in.
+    if (this.note.dataset.kind === 'signin' && !this.status.signedIn && text) return;
     this.note.textContent = text;
     this.note.classList.toggle('error', error);
-    this.note.dataset.kind = text.startsWith('Sign in') ? 'signin' : 'other';
+    this.note.dataset.kind = 'other';
   }
 
   private send(content: string): void {
@@ -667,6 +701,11 @@ export class ChatApp {
       case 'open-file':
         this.post({ type: 'openFile', path: button.getAttribute('data-path')! });
         return;
+      case 'sign-in':
+        this.post({ type: 'signIn' });
+        return;
+      case 'delete':
+        return this.requestDelete(button.closest('article'));
       case 'retry': {
         const id = button.closest('article')?.dataset.id;
         const m = id ? this.find(id) : undefined;
@@ -682,6 +721,22 @@ export class ChatApp {
         return;
       }
     }
+  }
+
+  /**
+   * Asks the host to delete a message (it confirms with the user first). An
+   * echo the host never stored (its send failed) just goes; one still being
+   * stored waits for its id.
+   */
+  private requestDelete(article: Element | null): void {
+    const id = (article as HTMLElement | null)?.dataset.id;
+    const m = id ? this.find(id) : undefined;
+    if (!m || !this.status.signedIn) return;
+    if (m.id.startsWith('local-')) {
+      if (m.status === 'failed') this.remove(m.id);
+      return;
+    }
+    this.post({ type: 'deleteMessage', messageId: m.id });
   }
 
   private flashButton(button: HTMLButtonElement, text: string): void {
@@ -706,6 +761,11 @@ export class ChatApp {
     if (e.key === 'Escape') {
       e.preventDefault();
       this.input.focus();
+      return;
+    }
+    if (e.key === 'Delete' && target.tagName === 'ARTICLE') {
+      e.preventDefault();
+      this.requestDelete(target);
       return;
     }
     const articles = Array.from(this.list.children) as HTMLElement[];

@@ -11,11 +11,13 @@
  *     reply create that file in the project (or update it when it exists), with content chosen by
  *     the extension; the reply names the file and shows its content;
  *   - any other message gets a short three-step plan quoting the message.
- * After the last step it writes the file (if any), then sets the project's lastMessageAt.
+ * After the last step it writes the file (if any), then sets the project's lastMessageAt. A reply deleted
+ * while it streams is not written further (nor its file); a user message deleted meanwhile changes nothing.
  * Writes go through the documents layer, so realtime events fire as for any other write.
  */
 import type { Identity } from './auth';
 import type { AppwriteDocument, DocumentChangeContext, DocumentEvent, DocumentService } from './documents';
+import { AppwriteError } from './errors';
 import { formatDate } from './time';
 
 export interface AssistantOptions {
@@ -284,7 +286,13 @@ export class AssistantStandIn {
     for (const part of parts.slice(1)) {
       await this.wait(this.stepMs);
       if (this.stopped) return;
-      this.documents.update(IDENTITY, databaseId, 'messages', id, { content: part }, undefined);
+      try {
+        this.documents.update(IDENTITY, databaseId, 'messages', id, { content: part }, undefined);
+      } catch (e) {
+        // The user deleted the reply while it was being written: stop writing it (and its file).
+        if (e instanceof AppwriteError && e.type === 'document_not_found') return;
+        throw e;
+      }
     }
     const now = formatDate(Date.now());
     if (plan.file) {
