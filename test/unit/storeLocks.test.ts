@@ -123,6 +123,17 @@ describe('FileLock across windows', () => {
     assert.equal(blobs.text(LOCK), undefined, 'released');
   });
 
+  it('two locks of one window (two accounts shown in turn) still never overlap', async () => {
+    const first = lock('window-a');
+    const second = lock('window-a');
+    const room = new Room();
+    const runs: Promise<void>[] = [];
+    for (let i = 0; i < 4; i++) runs.push(first.run(room.enter(`1-${i}`)), second.run(room.enter(`2-${i}`)));
+    await clock.until(Promise.all(runs), 1);
+    assert.equal(room.most, 1, room.order.join(', '));
+    assert.equal(room.order.length, 16);
+  });
+
   it('a lock held by a live owner is waited for, then taken', async () => {
     const a = lock('window-a');
     const b = lock('window-b');
@@ -361,6 +372,20 @@ describe('Lease', () => {
     assert.equal(ownerOf(gated, LEASE)?.owner, a.held ? 'window-a' : 'window-b', 'the file names the holder');
     a.dispose();
     b.dispose();
+  });
+
+  it('a lease made afresh in the same window (sync restarted) takes over at once; the old one neither renews nor releases it', async () => {
+    const old = lease('window-a');
+    assert.equal(await old.tryAcquire(), true);
+    const fresh = lease('window-a');
+    assert.equal(await fresh.tryAcquire(), true, 'no waiting for the heartbeat to go stale');
+    await clock.advance(HEARTBEAT * 2);
+    assert.equal(old.held, false, 'the earlier holder lets go at its next heartbeat');
+    await old.release();
+    assert.ok(blobs.text(LEASE), 'the old one did not delete the new holder’s lease');
+    assert.equal(fresh.held, true);
+    fresh.dispose();
+    old.dispose();
   });
 
   it('dispose lets go at once', async () => {

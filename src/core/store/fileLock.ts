@@ -20,7 +20,7 @@ import { StorageError } from '../errors';
 import type { BlobStore, Clock, Disposable, Logger } from '../ports';
 import { WriteQueue } from './writeQueue';
 
-const LockFileSchema = z.object({ owner: z.string(), beat: z.number(), gen: z.number().int().nonnegative().optional() });
+const LockFileSchema = z.object({ owner: z.string(), beat: z.number(), gen: z.number().int().nonnegative().optional(), token: z.string().optional() });
 type LockFile = z.infer<typeof LockFileSchema>;
 type Read = { lock: LockFile; gen: string } | { lock: 'corrupt'; gen: string } | undefined;
 
@@ -33,6 +33,12 @@ export interface FileLockOptions {
   path: string;
   /** Who holds it (unique per window). */
   owner: string;
+  /**
+   * Which holder in this window (a lease made afresh — sync restarted — is
+   * another holder of the same owner): a holder never renews or releases what
+   * a later one of its window took. Default: random per lock object.
+   */
+  token?: string;
   /** A lock whose heartbeat is older than this is stale and may be taken over. */
   staleMs: number;
   /**
@@ -68,6 +74,15 @@ async function readLock(o: FileLockOptions): Promise<Read> {
   return { lock: 'corrupt', gen: `x${stamp.replace(/[^A-Za-z0-9]/g, '')}` };
 }
 
+/** Whether a lock file is this very holder's. */
+function isMine(o: FileLockOptions, lock: LockFile | 'corrupt'): boolean {
+  return lock !== 'corrupt' && lock.owner === o.owner && (lock.token ?? undefined) === (o.token ?? undefined);
+}
+
+function lockFile(o: FileLockOptions, beat: number, gen: number): LockFile {
+  return o.token === undefined ? { owner: o.owner, beat, gen } : { owner: o.owner, beat, gen, token: o.token };
+}
+
 /**
  * Move the lock from the generation read in `from` to the next one, holding
  * `owner`: only one process can do this per generation. False when another
@@ -85,7 +100,7 @@ async function advance(o: FileLockOptions, from: NonNullable<Read>): Promise<boo
   const again = await readLock(o);
   if (!again || again.gen !== from.gen) return false;
   const gen = from.lock === 'corrupt' ? 0 : (from.lock.gen ?? 0) + 1;
-  await o.blobs.writeAtomic(o.path, encode({ owner: o.owner, beat: now, gen }));
+  await o.blobs.writeAtomic(o.path, encode(lockFile(o, now, gen)));
   return true;
 }
 
@@ -101,15 +116,18 @@ async function clearStaleToken(o: FileLockOptions, token: string): Promise<void>
 }
 
 /** One attempt to take the lock: create it, or take over a stale (or damaged) one. */
-async function tryTake(o: FileLockOptions): Promise<boolean> {
-  if (await o.blobs.createExclusive(o.path, encode({ owner: o.owner, beat: o.clock.now(), gen: 0 }))) return true;
+async function tryTake(o: FileLockOptions, sameWindowTakesOver = false): Promise<boolean> {
+  if (await o.blobs.createExclusive(o.path, encode(lockFile(o, o.clock.now(), 0)))) return true;
   const current = await readLock(o);
   if (!current) return false; // released meanwhile: the next attempt may create it
-  if (current.lock !== 'corrupt' && current.lock.owner === o.owner) return true;
-  const stale = current.lock === 'corrupt' || o.clock.now() - current.lock.beat > o.staleMs || o.ownerAlive?.(current.lock.owner) === false;
+  if (isMine(o, current.lock)) return true;
+  // A lease of an earlier holder of this same window (sync restarted) is done with: taken over at once.
+  // (A lock is not: two sections of one window must not overlap either.)
+  const sameWindow = sameWindowTakesOver && current.lock !== 'corrupt' && current.lock.owner === o.owner;
+  const stale = sameWindow || current.lock === 'corrupt' || o.clock.now() - current.lock.beat > o.staleMs || o.ownerAlive?.(current.lock.owner) === false;
   if (!stale) return false;
   if (!(await advance(o, current))) return false;
-  o.logger?.warn(`Took over a lock left by a window that stopped (${o.path})`);
+  if (!sameWindow) o.logger?.warn(`Took over a lock left by a window that stopped (${o.path})`);
   return true;
 }
 
@@ -119,25 +137,29 @@ async function tryTake(o: FileLockOptions): Promise<boolean> {
  */
 async function renew(o: FileLockOptions): Promise<boolean> {
   const current = await readLock(o);
-  if (!current || current.lock === 'corrupt' || current.lock.owner !== o.owner) return false;
+  if (!current || !isMine(o, current.lock)) return false;
   return advance(o, current);
 }
 
 async function release(o: FileLockOptions): Promise<void> {
   const current = await readLock(o);
-  if (current && current.lock !== 'corrupt' && current.lock.owner === o.owner) await o.blobs.delete(o.path);
+  if (current && isMine(o, current.lock)) await o.blobs.delete(o.path);
 }
 
 /** A cross-window critical section; in-process callers queue up first (one WriteQueue per lock). */
 export class FileLock {
   private readonly queue = new WriteQueue();
 
+  private readonly o: FileLockOptions & { timeoutMs?: number };
+
   constructor(
-    private readonly o: FileLockOptions & {
+    o: FileLockOptions & {
       /** Give up after this long waiting for another window (default 3 × staleMs). */
       timeoutMs?: number;
     },
-  ) {}
+  ) {
+    this.o = { ...o, token: o.token ?? newOwnerId() };
+  }
 
   run<R>(fn: () => Promise<R>): Promise<R> {
     return this.queue.run(this.o.path, () => this.locked(fn));
@@ -206,7 +228,11 @@ export class Lease implements Disposable {
   private disposed = false;
   private readonly listeners = new Set<(held: boolean) => void>();
 
-  constructor(private readonly o: LeaseOptions) {}
+  private readonly o: LeaseOptions;
+
+  constructor(o: LeaseOptions) {
+    this.o = { ...o, token: o.token ?? newOwnerId() };
+  }
 
   get held(): boolean {
     return this.holding;
@@ -222,7 +248,7 @@ export class Lease implements Disposable {
     if (this.holding) return true;
     let took = false;
     try {
-      took = await tryTake(this.o);
+      took = await tryTake(this.o, true);
     } catch (e) {
       this.o.logger?.warn(`Could not take ${this.o.path}: ${describe(e)}`);
     }
