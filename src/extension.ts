@@ -7,6 +7,7 @@
 import * as vscode from 'vscode';
 import { MessageSchema, parseBatch, ProjectFileSchema, ProjectSchema, type ProjectFile } from './core/model';
 import type { StoreIdentity } from './core/store';
+import type { SyncStatus } from './core/syncStatus';
 import { registerAuth } from './vscode/auth';
 import { encodeSession, sessionKey } from './vscode/auth/storedSession';
 import { BACK, type PromptStep } from './vscode/auth/signInSteps';
@@ -24,8 +25,8 @@ import type { ProjectRowLike } from './vscode/views/projectsTreeProvider';
 
 /** What `activate()` returns: timings and read-outs for tests and tooling; hooks only in extension test mode. */
 export interface CodeCraftApi {
-  /** Date.now() values: activate() entry, and when the Projects view data was first built from the local store. */
-  readonly timings: { activateStart: number; projectsPainted?: number; projectsPaintedCount?: number };
+  /** Date.now() when activate() was entered (the reference for the paint the UI suites measure in the workbench DOM). */
+  readonly timings: { activateStart: number };
   /** Rows the Projects view shows now, through the real TreeDataProvider. */
   projectItems(): Promise<{ id: string; label: string; description?: string }[]>;
   /** The extension's global storage folder (where project records and quarantine live). */
@@ -59,6 +60,12 @@ export interface TestingApi {
   filesSelection(): string[];
   /** Waits until the account reaches `state` ('signedOut' | 'restoring' | 'signedIn'). */
   whenAccount(state: string, timeoutMs?: number): Promise<void>;
+  /** Answers the next questions of the commands that change projects and files (text or a picked value; null cancels). */
+  answerQuestions(answers: (string | null)[]): void;
+  /** Questions asked since the last answerQuestions call: their titles and prompts (or placeholders). */
+  questionsAsked(): { title: string; prompt: string; items?: string[] }[];
+  /** Where sync stands (state, pending, conflicts). */
+  syncStatus(): SyncStatus;
 }
 
 let running: CodeCraftContext | undefined;
@@ -76,7 +83,8 @@ export function activate(context: vscode.ExtensionContext): CodeCraftApi {
     // Chat: reads the stored conversation; sending arrives with the outbox.
     const chat = registerChat({ extensionUri: context.extensionUri, source: new StoreChatSource(ctx.store), responder: codecraftResponder, log: log.for('chat') });
     ctx.chat = chat;
-    context.subscriptions.push(...views.disposables, ...status.disposables, ...chat.disposables, ...registerFileSystem(ctx), ...registerAuth(ctx), ...registerCommands(ctx));
+    const files = registerFileSystem(ctx);
+    context.subscriptions.push(...views.disposables, ...status.disposables, ...chat.disposables, ...files.disposables, ...registerAuth(ctx), ...registerCommands(ctx));
     const restored = start(ctx, activateStart);
     return api(ctx, context, activateStart, restored, views.handle, status.bar);
   } catch (e) {
@@ -141,15 +149,7 @@ function api(
 ): CodeCraftApi {
   const testMode = context.extensionMode === vscode.ExtensionMode.Test;
   return {
-    timings: {
-      activateStart,
-      get projectsPainted() {
-        return ctx.projects.firstBuilt?.at;
-      },
-      get projectsPaintedCount() {
-        return ctx.projects.firstBuilt?.count;
-      },
-    },
+    timings: { activateStart },
     storageFolder: context.globalStorageUri.fsPath,
     filesViewProject: () => ctx.files.projectId(),
     storeStats: () => ({ ...ctx.store.stats }),
@@ -201,7 +201,35 @@ function testingApi(ctx: CodeCraftContext, context: vscode.ExtensionContext, vie
       return answer!.pick ?? undefined;
     },
   };
+  const questionAnswers: (string | null)[] = [];
+  const questionsAsked: { title: string; prompt: string; items?: string[] }[] = [];
+  const nextAnswer = () => {
+    const next = questionAnswers.shift();
+    return next === null || next === undefined ? undefined : next;
+  };
   return {
+    answerQuestions(list) {
+      questionAnswers.splice(0, questionAnswers.length, ...list);
+      questionsAsked.length = 0;
+      ctx.ui.questions = {
+        async text(q) {
+          questionsAsked.push({ title: q.title, prompt: q.prompt });
+          const answer = nextAnswer();
+          // A scripted answer meets the same validation a typed one would.
+          const problem = answer === undefined ? undefined : q.validate?.(answer);
+          if (problem) throw new Error(`scripted answer "${answer}" refused: ${problem}`);
+          return answer;
+        },
+        async pick(q) {
+          questionsAsked.push({ title: q.title, prompt: q.placeholder, items: q.items.map((i) => i.value) });
+          const answer = nextAnswer();
+          if (answer !== undefined && !q.items.some((i) => i.value === answer)) throw new Error(`scripted answer "${answer}" is not offered`);
+          return answer;
+        },
+      };
+    },
+    questionsAsked: () => [...questionsAsked],
+    syncStatus: () => ctx.sync.status,
     answerPrompts(list) {
       answers.splice(0, answers.length, ...list);
       asked.length = 0;

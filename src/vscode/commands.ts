@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { sameIdentity } from '../core/store';
 import { signInInteractively, signOutInteractively } from './auth/authCommands';
 import type { CodeCraftContext } from './context';
+import { editHandlers } from './editCommands';
 import { CommandTitles, Commands, type CommandId } from './ids';
 import { describeSummary } from './syncService';
 import type { ProjectRowLike } from './views/projectsTreeProvider';
@@ -20,6 +21,7 @@ const handlers: Record<CommandId, Handler> = {
   [Commands.copySlug]: (ctx, row) => copy(ctx, (row as ProjectRowLike | undefined)?.slug, 'slug'),
   [Commands.copyPath]: (ctx, node) => copy(ctx, (node as FileNodeLike | undefined)?.path, 'path'),
   [Commands.showSyncProblem]: showSyncProblem,
+  ...editHandlers,
 };
 
 /** Registers every contributed command; a failure goes through the error boundary, never back to VS Code. */

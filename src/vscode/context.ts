@@ -21,6 +21,7 @@ import { ContextKeys } from './contextKeys';
 import { ErrorBoundary } from './errors';
 import type { ChatFeature } from './chat/chatPanel';
 import type { Log } from './log';
+import { windowQuestions, type Questions } from './questions';
 import { EngineSync } from './engineSync';
 import { WorkspaceViewState } from './storage';
 import type { SyncService } from './syncService';
@@ -45,6 +46,8 @@ const windowDialogs: Dialogs = {
 export class Ui {
   prompter: Prompter = new InputBoxPrompter();
   dialogs: Dialogs = windowDialogs;
+  /** A name or a choice for the commands that change projects and files. */
+  questions: Questions = windowQuestions;
 }
 
 export interface CodeCraftContext {
