@@ -66,6 +66,8 @@ export interface TestingApi {
   questionsAsked(): { title: string; prompt: string; items?: string[] }[];
   /** Where sync stands (state, pending, conflicts). */
   syncStatus(): SyncStatus;
+  /** Every change of the account's state since activation, with Date.now() when it happened. */
+  accountChanges(): { state: string; at: number }[];
 }
 
 let running: CodeCraftContext | undefined;
@@ -73,7 +75,6 @@ let running: CodeCraftContext | undefined;
 export function activate(context: vscode.ExtensionContext): CodeCraftApi {
   const activateStart = Date.now();
   const log = new Log();
-  context.subscriptions.push(log);
   try {
     const { ctx, disposables } = createContext(context, log);
     context.subscriptions.push(...disposables);
@@ -85,9 +86,12 @@ export function activate(context: vscode.ExtensionContext): CodeCraftApi {
     ctx.chat = chat;
     const files = registerFileSystem(ctx);
     context.subscriptions.push(...views.disposables, ...status.disposables, ...chat.disposables, ...files.disposables, ...registerAuth(ctx), ...registerCommands(ctx));
+    // Disposed last (VS Code disposes subscriptions in order): what stops before it may still log.
+    context.subscriptions.push(log);
     const restored = start(ctx, activateStart);
     return api(ctx, context, activateStart, restored, views.handle, status.bar);
   } catch (e) {
+    context.subscriptions.push(log);
     // Report our own activation failure instead of leaving a silent, half-wired extension.
     log.for('main').error(`Activation failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     void vscode.window.showErrorMessage('CodeCraft could not start. See the CodeCraft log for details.', 'Show Log').then((pick) => {
@@ -201,6 +205,8 @@ function testingApi(ctx: CodeCraftContext, context: vscode.ExtensionContext, vie
       return answer!.pick ?? undefined;
     },
   };
+  const accountChanges: { state: string; at: number }[] = [{ state: ctx.account.state.kind, at: Date.now() }];
+  context.subscriptions.push(ctx.account.onDidChange(() => accountChanges.push({ state: ctx.account.state.kind, at: Date.now() })));
   const questionAnswers: (string | null)[] = [];
   const questionsAsked: { title: string; prompt: string; items?: string[] }[] = [];
   const nextAnswer = () => {
@@ -230,6 +236,7 @@ function testingApi(ctx: CodeCraftContext, context: vscode.ExtensionContext, vie
     },
     questionsAsked: () => [...questionsAsked],
     syncStatus: () => ctx.sync.status,
+    accountChanges: () => [...accountChanges],
     answerPrompts(list) {
       answers.splice(0, answers.length, ...list);
       asked.length = 0;
