@@ -80,7 +80,8 @@ describe('CodeCraft in the VS Code workbench (code-server + Chromium)', function
       state: join(state, 'cs'),
       logFile: join(out, 'code-server.log'),
       vsix: [VSIX],
-      settings: { 'codecraft.endpoint': backend.url },
+      // The browser workbench saves by itself after a second; off, each save is the user's Ctrl+S.
+      settings: { 'codecraft.endpoint': backend.url, 'files.autoSave': 'off' },
     });
     browser = await launchBrowser({ profileDir: join(state, 'browser'), shotsDir: out });
 
@@ -220,6 +221,10 @@ describe('CodeCraft in the VS Code workbench (code-server + Chromium)', function
   });
 
   it('runs "CodeCraft: Sync Now" from the palette: a project made elsewhere (its realtime message lost) is listed, and the toast says so', async () => {
+    // First a round that takes in everything announced so far (the change above schedules a pull of its own).
+    await wb.runCommand(page, 'CodeCraft: Sync Now');
+    await wb.notification(page, /CodeCraft: synced — /).first().waitFor({ timeout: 30_000 });
+    await wb.runCommand(page, 'Notifications: Clear All Notifications');
     backend!.realtime.muted = true;
     try {
       await device.createDocument('codecraft', 'projects', ID.unique(), { userId: 'demo', title: 'Made Elsewhere', slug: 'made-elsewhere', framework: 'svelte', status: 'active' }, [
@@ -255,7 +260,10 @@ describe('CodeCraft in the VS Code workbench (code-server + Chromium)', function
     // Edit and save: kept here, waiting for the server.
     await editorLines().click();
     await page.keyboard.press('Control+Home');
-    await page.keyboard.type('// Written offline\n');
+    // A new first line (typed on a line of its own, so no comment continues onto the code below).
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('ArrowUp');
+    await page.keyboard.type('// Written offline');
     await page.keyboard.press('Control+S');
     await page.locator('.statusbar-item[aria-label*="1 change waiting to be sent"]').first().waitFor({ timeout: 30_000 });
     await wb.treeItem(page, 'Recipe Box', PROJECTS).filter({ hasText: '1 pending' }).first().waitFor({ timeout: 30_000 });

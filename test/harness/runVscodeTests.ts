@@ -58,6 +58,12 @@ async function startTestBackend(): Promise<Backend> {
     backend.realtime.muted = (ctx.body as { muted?: unknown }).muted === true;
     return { status: 200, body: { muted: backend.realtime.muted } };
   });
+  backend.app.route('POST', BackendProbe.faults, async (ctx) => {
+    const spec = String((ctx.body as { spec?: unknown }).spec ?? '');
+    if (spec === '') await backend.faults.clear();
+    else backend.faults.set(spec);
+    return { status: 200, body: { spec } };
+  });
   return backend;
 }
 const PROBE_TIMEOUT_MS = 8_000;

@@ -40,6 +40,8 @@ export const BackendProbe = {
   dropSessions: '/__test/drop-sessions',
   /** POST { muted: boolean } → while muted, writes are committed but not announced over realtime (a lost message) */
   muteRealtime: '/__test/mute-realtime',
+  /** POST { spec } → the backend's fault injection (see test/backend/src/faults.ts); '' clears it */
+  faults: '/__test/faults',
 } as const;
 
 /** The demo account the local backend's `demo` seed creates. */

@@ -80,3 +80,14 @@ export async function muteRealtime(muted: boolean): Promise<void> {
   const res = await fetch(`${backendUrl()}${BackendProbe.muteRealtime}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ muted }) });
   assert.equal(res.status, 200);
 }
+
+/** Sets the runner's backend fault injection (e.g. "error503=1"); '' clears it. (With the API key: faults never apply to it.) */
+export async function backendFaults(spec: string): Promise<void> {
+  const key = process.env[TestEnv.apiKey]!;
+  const res = await fetch(`${backendUrl()}${BackendProbe.faults}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-appwrite-key': key, 'x-appwrite-project': 'codecraft' },
+    body: JSON.stringify({ spec }),
+  });
+  assert.equal(res.status, 200);
+}

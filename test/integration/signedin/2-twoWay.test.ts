@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import { fileIdFor } from '../../../src/core/fileIds';
 import { fileUri } from '../../../src/vscode/views/filesTreeProvider';
 import { DEMO, type CodeCraftApi } from '../fixtures';
-import { activateApi, eventually, muteRealtime, otherDevice, testing, type ServerDoc } from '../probe';
+import { activateApi, backendFaults, eventually, muteRealtime, otherDevice, testing, type ServerDoc } from '../probe';
 
 const PROJECT = DEMO.recipeBox.id;
 const uri = (path: string) => fileUri(PROJECT, path);
@@ -116,6 +116,8 @@ describe('phase 4: two-way sync in real VS Code', function () {
   });
 
   it('Sync Now brings a project created elsewhere whose realtime message was lost, and says so', async () => {
+    // First a round that takes in everything announced so far (the change above schedules a pull of its own).
+    await vscode.commands.executeCommand('codecraft.syncNow');
     await muteRealtime(true);
     let created: ServerDoc;
     try {
@@ -134,6 +136,28 @@ describe('phase 4: two-way sync in real VS Code', function () {
     t.answerDialogs([{ match: 'Delete the project "Made Elsewhere"', pick: 'Delete' }]);
     await vscode.commands.executeCommand('codecraft.deleteProject', created.$id);
     await eventually(() => device.find('projects', created.$id), (d) => d === undefined, 20_000, 'the project gone from the server');
+  });
+
+  it('a failing server: Sync Now says so in our words with Retry and Show Log, the status bar shows the error, Retry recovers', async () => {
+    await backendFaults('error503=1');
+    try {
+      t.answerDialogs([{ match: 'Sync Now failed', pick: null }]);
+      await vscode.commands.executeCommand('codecraft.syncNow');
+      const failed = t.dialogsShown().find((d) => d.message.includes('Sync Now failed'));
+      assert.ok(failed, `no failure message among ${JSON.stringify(t.dialogsShown())}`);
+      assert.equal(failed.message, 'CodeCraft: Sync Now failed: The CodeCraft server had a problem (HTTP 503). Try again in a moment.');
+      assert.deepEqual(failed.items, ['Retry', 'Show Log']);
+      await eventually(() => t.statusBar(), (b) => b?.text === '$(error) CodeCraft', 10_000, 'the error in the status bar');
+      assert.equal(t.statusBar()!.action, 'showProblem');
+      assert.match(t.statusBar()!.tooltip, /sync failed as demo@codecraft\.dev: the server had a problem/);
+    } finally {
+      await backendFaults('');
+    }
+    // The status bar's click shows the problem with Retry; Retry runs Sync Now, which now succeeds.
+    t.answerDialogs([{ match: 'sync failed', pick: 'Retry' }]);
+    await vscode.commands.executeCommand('codecraft.showSyncProblem');
+    assert.ok(t.dialogsShown().some((d) => d.message.startsWith('CodeCraft: synced — ')), `no closing message among ${JSON.stringify(t.dialogsShown())}`);
+    await eventually(() => t.statusBar()?.text, (s) => s === '$(check) CodeCraft', 10_000, 'synced again');
   });
 
   it('New Project and Rename reach the server: a unique slug, the title, the framework', async () => {
