@@ -7,6 +7,7 @@
 import * as vscode from 'vscode';
 import { MessageSchema, parseBatch, ProjectFileSchema, ProjectSchema, type ProjectFile } from './core/model';
 import type { StoreIdentity } from './core/store';
+import type { SyncStatus } from './core/syncStatus';
 import { registerAuth } from './vscode/auth';
 import { decodeSession, encodeSession, sessionKey } from './vscode/auth/storedSession';
 import { BACK, type PromptStep } from './vscode/auth/signInSteps';
@@ -26,8 +27,8 @@ import type { ProjectRowLike } from './vscode/views/projectsTreeProvider';
 
 /** What `activate()` returns: timings and read-outs for tests and tooling; hooks only in extension test mode. */
 export interface CodeCraftApi {
-  /** Date.now() values: activate() entry, and when the Projects view data was first built from the local store. */
-  readonly timings: { activateStart: number; projectsPainted?: number; projectsPaintedCount?: number };
+  /** Date.now() when activate() was entered (the reference for the paint the UI suites measure in the workbench DOM). */
+  readonly timings: { activateStart: number };
   /** Rows the Projects view shows now, through the real TreeDataProvider. */
   projectItems(): Promise<{ id: string; label: string; description?: string }[]>;
   /** The extension's global storage folder (where project records and quarantine live). */
@@ -79,6 +80,14 @@ export interface TestingApi {
   editPromptsAsked(): EditStepSeen[];
   /** Whether the session SecretStorage keeps for the account shown occurs in `text` (the secret itself is never returned). */
   containsStoredSession(text: string): Promise<boolean>;
+  /** Answers the next questions of the commands that change projects and files (text or a picked value; null cancels). */
+  answerQuestions(answers: (string | null)[]): void;
+  /** Questions asked since the last answerQuestions call: their titles and prompts (or placeholders). */
+  questionsAsked(): { title: string; prompt: string; items?: string[] }[];
+  /** Where sync stands (state, pending, conflicts). */
+  syncStatus(): SyncStatus;
+  /** Every change of the account's state since activation, with Date.now() when it happened. */
+  accountChanges(): { state: string; at: number }[];
 }
 
 let running: CodeCraftContext | undefined;
@@ -86,7 +95,6 @@ let running: CodeCraftContext | undefined;
 export function activate(context: vscode.ExtensionContext): CodeCraftApi {
   const activateStart = Date.now();
   const log = new Log();
-  context.subscriptions.push(log);
   try {
     const { ctx, disposables } = createContext(context, log);
     context.subscriptions.push(...disposables);
@@ -111,10 +119,14 @@ export function activate(context: vscode.ExtensionContext): CodeCraftApi {
       },
     });
     ctx.chat = chat;
-    context.subscriptions.push(...views.disposables, ...status.disposables, ...chat.disposables, ...registerFileSystem(ctx), ...registerAuth(ctx), ...registerDebugging(ctx), ...registerCommands(ctx));
+    const files = registerFileSystem(ctx);
+    context.subscriptions.push(...views.disposables, ...status.disposables, ...chat.disposables, ...files.disposables, ...registerAuth(ctx), ...registerDebugging(ctx), ...registerCommands(ctx));
+    // Disposed last (VS Code disposes subscriptions in order): what stops before it may still log.
+    context.subscriptions.push(log);
     const restored = start(ctx, activateStart);
     return api(ctx, context, activateStart, restored, views.handle, status.bar);
   } catch (e) {
+    context.subscriptions.push(log);
     // Report our own activation failure instead of leaving a silent, half-wired extension.
     log.for('main').error(`Activation failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     void vscode.window.showErrorMessage('CodeCraft could not start. See the CodeCraft log for details.', 'Show Log').then((pick) => {
@@ -176,15 +188,7 @@ function api(
 ): CodeCraftApi {
   const testMode = context.extensionMode === vscode.ExtensionMode.Test;
   return {
-    timings: {
-      activateStart,
-      get projectsPainted() {
-        return ctx.projects.firstBuilt?.at;
-      },
-      get projectsPaintedCount() {
-        return ctx.projects.firstBuilt?.count;
-      },
-    },
+    timings: { activateStart },
     storageFolder: context.globalStorageUri.fsPath,
     filesViewProject: () => ctx.files.projectId(),
     storeStats: () => ({ ...ctx.store.stats }),
@@ -237,7 +241,38 @@ function testingApi(ctx: CodeCraftContext, context: vscode.ExtensionContext, vie
       return answer!.pick ?? undefined;
     },
   };
+  const accountChanges: { state: string; at: number }[] = [{ state: ctx.account.state.kind, at: Date.now() }];
+  context.subscriptions.push(ctx.account.onDidChange(() => accountChanges.push({ state: ctx.account.state.kind, at: Date.now() })));
+  const questionAnswers: (string | null)[] = [];
+  const questionsAsked: { title: string; prompt: string; items?: string[] }[] = [];
+  const nextAnswer = () => {
+    const next = questionAnswers.shift();
+    return next === null || next === undefined ? undefined : next;
+  };
   return {
+    answerQuestions(list) {
+      questionAnswers.splice(0, questionAnswers.length, ...list);
+      questionsAsked.length = 0;
+      ctx.ui.questions = {
+        async text(q) {
+          questionsAsked.push({ title: q.title, prompt: q.prompt });
+          const answer = nextAnswer();
+          // A scripted answer meets the same validation a typed one would.
+          const problem = answer === undefined ? undefined : q.validate?.(answer);
+          if (problem) throw new Error(`scripted answer "${answer}" refused: ${problem}`);
+          return answer;
+        },
+        async pick(q) {
+          questionsAsked.push({ title: q.title, prompt: q.placeholder, items: q.items.map((i) => i.value) });
+          const answer = nextAnswer();
+          if (answer !== undefined && !q.items.some((i) => i.value === answer)) throw new Error(`scripted answer "${answer}" is not offered`);
+          return answer;
+        },
+      };
+    },
+    questionsAsked: () => [...questionsAsked],
+    syncStatus: () => ctx.sync.status,
+    accountChanges: () => [...accountChanges],
     answerPrompts(list) {
       answers.splice(0, answers.length, ...list);
       asked.length = 0;

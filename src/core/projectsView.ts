@@ -38,21 +38,51 @@ function titleOf(p: Project): string {
   return p.title.trim() || p.slug || p.$id;
 }
 
-/** Rows sorted newest first by lastMessageAt, then $updatedAt, then $id. */
-export function projectRows(projects: readonly Project[], now: number): ProjectRow[] {
-  const keyed = projects.map((p) => ({ p, m: timeOf(p.lastMessageAt), u: timeOf(p.$updatedAt) }));
+/** What waits for the server in one project (its own change, its messages' and its files'). */
+export interface PendingCounts {
+  /** Changes waiting to be sent (or retried). */
+  pending: number;
+  /** Local edits kept as conflicts. */
+  conflicts: number;
+}
+
+/** Per project, from the outbox entries (`projectId` and their state). */
+export function pendingCountsOf(entries: Iterable<{ projectId: string; conflict?: unknown; failed?: unknown }>): Map<string, PendingCounts> {
+  const counts = new Map<string, PendingCounts>();
+  for (const e of entries) {
+    const c = counts.get(e.projectId) ?? { pending: 0, conflicts: 0 };
+    if (e.conflict) c.conflicts++;
+    else c.pending++;
+    counts.set(e.projectId, c);
+  }
+  return counts;
+}
+
+/** " · 2 pending · 1 conflict", or '' when nothing waits. */
+export function describePending(c: PendingCounts | undefined): string {
+  if (!c) return '';
+  let out = '';
+  if (c.pending) out += ` · ${c.pending} pending`;
+  if (c.conflicts) out += ` · ${c.conflicts} conflict${c.conflicts === 1 ? '' : 's'}`;
+  return out;
+}
+
+/**
+ * Rows sorted newest activity first (see lastActivityOf: the last message,
+ * else the last update), then by $id; `counts` adds what waits for the server.
+ */
+export function projectRows(projects: readonly Project[], now: number, counts?: ReadonlyMap<string, PendingCounts>): ProjectRow[] {
+  const keyed = projects.map((p) => ({ p, last: lastActivityOf(p) }));
   keyed.sort((a, b) => {
-    if (a.m !== b.m) return a.m > b.m ? -1 : 1;
-    if (a.u !== b.u) return a.u > b.u ? -1 : 1;
+    if (a.last !== b.last) return a.last > b.last ? -1 : 1;
     return a.p.$id < b.p.$id ? -1 : a.p.$id > b.p.$id ? 1 : 0;
   });
-  return keyed.map(({ p }) => {
-    const last = lastActivityOf(p);
+  return keyed.map(({ p, last }) => {
     const when = relativeTime(last, now);
     return {
       id: p.$id,
       label: titleOf(p),
-      description: `${p.framework} · ${when}`,
+      description: `${p.framework} · ${when}${describePending(counts?.get(p.$id))}`,
       slug: p.slug,
       project: p,
       contextValue: p.status === 'active' ? 'project' : `project.${p.status.replace(/[^A-Za-z0-9_-]/g, '_')}`,

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { sameIdentity } from '../core/store';
 import { signInInteractively, signOutInteractively } from './auth/authCommands';
 import type { CodeCraftContext } from './context';
+import { editHandlers } from './editCommands';
 import { CommandTitles, Commands, type CommandId } from './ids';
 import { copyDiagnostics, inspectLocalData } from './debugging';
 import { editProject } from './editProject/editProjectCommand';
@@ -26,6 +27,7 @@ const handlers: Record<CommandId, Handler> = {
   [Commands.editProject]: (ctx, project) => editProject(ctx, project),
   [Commands.inspectLocalData]: (ctx) => inspectLocalData(ctx),
   [Commands.copyDiagnostics]: (ctx) => copyDiagnostics(ctx),
+  ...editHandlers,
 };
 
 /** Registers every contributed command; a failure goes through the error boundary, never back to VS Code. */

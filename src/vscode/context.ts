@@ -21,6 +21,7 @@ import { ContextKeys } from './contextKeys';
 import { ErrorBoundary } from './errors';
 import type { ChatFeature } from './chat/chatPanel';
 import type { Log } from './log';
+import { windowQuestions, type Questions } from './questions';
 import { EngineSync } from './engineSync';
 import type { EditPrompter } from './editProject/editProjectFlow';
 import { QuickInputEditPrompter } from './editProject/quickInputPrompter';
@@ -49,6 +50,8 @@ export class Ui {
   dialogs: Dialogs = windowDialogs;
   /** Edit Project's steps. */
   editPrompter: EditPrompter = new QuickInputEditPrompter();
+  /** A name or a choice for the commands that change projects and files. */
+  questions: Questions = windowQuestions;
 }
 
 export interface CodeCraftContext {

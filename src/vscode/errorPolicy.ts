@@ -74,16 +74,40 @@ export function fileSystemErrorCodeOf(e: unknown): FileSystemErrorCode {
     case 'NotFound':
       return 'FileNotFound';
     case 'Conflict':
-      return e.details.type === 'document_already_exists' ? 'FileExists' : 'NoPermissions';
+      return e.details.type === 'document_already_exists' || e.details.type === 'file_exists' ? 'FileExists' : 'NoPermissions';
     case 'Unauthorized':
       return 'NoPermissions';
     case 'Invalid':
-      // A path or document the rules refuse is, to the editor, a file that cannot exist.
-      return 'FileNotFound';
+      return INVALID_CODES[e.details.type ?? ''] ?? 'FileNotFound';
     default:
       // Network, Timeout, Server, RateLimited, Storage, Cancelled: try again later.
       return 'Unavailable';
   }
+}
+
+/**
+ * Refusals of the file system (InvalidError with these `details.type`s). Any
+ * other Invalid — a path or document the rules refuse — is, to the editor, a
+ * file that cannot exist.
+ */
+const INVALID_CODES: Record<string, FileSystemErrorCode> = {
+  is_directory: 'FileIsADirectory',
+  not_a_directory: 'FileNotADirectory',
+  /** A folder with contents, deleted without `recursive`. */
+  not_empty: 'NoPermissions',
+  /** The file is read-only now (in conflict, or nobody is signed in). */
+  read_only: 'NoPermissions',
+  /** Over the size the server's attribute holds. */
+  too_large: 'NoPermissions',
+  /** Not UTF-8 text. */
+  binary: 'NoPermissions',
+  /** What CodeCraft files cannot do (e.g. move between projects). */
+  unsupported: 'NoPermissions',
+};
+
+/** Codes whose FileSystemError carries our reason rather than just the URI (VS Code shows it after the file name). */
+export function fileSystemErrorExplains(code: FileSystemErrorCode): boolean {
+  return code === 'NoPermissions' || code === 'Unavailable';
 }
 
 /**

@@ -7,7 +7,7 @@
 import * as vscode from 'vscode';
 import type { ConflictError } from '../core/errors';
 import type { Logger } from '../core/ports';
-import { fileSystemErrorCodeOf, uiErrorOf } from './errorPolicy';
+import { fileSystemErrorCodeOf, fileSystemErrorExplains, uiErrorOf } from './errorPolicy';
 
 /** What the boundary asks the rest of the extension to do; wired by the composition root. */
 export interface ErrorHooks {
@@ -76,13 +76,15 @@ export class ErrorBoundary {
   }
 }
 
-/** The FileSystemError VS Code expects for a failure of the codecraft: provider (a FileSystemError passes through). */
+/**
+ * The FileSystemError VS Code expects for a failure of the codecraft: provider
+ * (a FileSystemError passes through). NoPermissions and Unavailable carry the
+ * reason in our words (VS Code shows it after the file name); the others name
+ * the file, which is all they need.
+ */
 export function toFileSystemError(e: unknown, uri: vscode.Uri): vscode.FileSystemError {
   if (e instanceof vscode.FileSystemError) return e;
   const code = fileSystemErrorCodeOf(e);
-  if (code === 'Unavailable') {
-    // Unavailable carries no URI of its own in its message: say which file, and why in our words.
-    return vscode.FileSystemError.Unavailable(`${uri.toString()}: ${uiErrorOf(e).message}`);
-  }
+  if (fileSystemErrorExplains(code)) return vscode.FileSystemError[code](`${uri.toString(true)}: ${uiErrorOf(e).message}`);
   return vscode.FileSystemError[code](uri);
 }

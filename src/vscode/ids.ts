@@ -36,6 +36,15 @@ export const Commands = {
   editProject: 'codecraft.editProject',
   inspectLocalData: 'codecraft.inspectLocalData',
   copyDiagnostics: 'codecraft.copyDiagnostics',
+  // Changing projects and files (editCommands.ts)
+  newProject: 'codecraft.newProject',
+  renameProject: 'codecraft.renameProject',
+  deleteProject: 'codecraft.deleteProject',
+  openProjectAsWorkspaceFolder: 'codecraft.openProjectAsWorkspaceFolder',
+  newFile: 'codecraft.newFile',
+  newFolder: 'codecraft.newFolder',
+  renameFile: 'codecraft.renameFile',
+  deleteFile: 'codecraft.deleteFile',
 } as const;
 export type CommandId = (typeof Commands)[keyof typeof Commands];
 
@@ -53,10 +62,38 @@ export const CommandTitles: Record<CommandId, string> = {
   [Commands.editProject]: 'Edit Project…',
   [Commands.inspectLocalData]: 'Inspect Local Data',
   [Commands.copyDiagnostics]: 'Copy Diagnostics',
+  [Commands.newProject]: 'New Project…',
+  [Commands.renameProject]: 'Rename Project…',
+  [Commands.deleteProject]: 'Delete Project…',
+  [Commands.openProjectAsWorkspaceFolder]: 'Open Project as Workspace Folder',
+  [Commands.newFile]: 'New File…',
+  [Commands.newFolder]: 'New Folder…',
+  [Commands.renameFile]: 'Rename…',
+  [Commands.deleteFile]: 'Delete…',
 };
 
+/** The commands of editCommands.ts. */
+export type EditCommandId =
+  | typeof Commands.newProject
+  | typeof Commands.renameProject
+  | typeof Commands.deleteProject
+  | typeof Commands.openProjectAsWorkspaceFolder
+  | typeof Commands.newFile
+  | typeof Commands.newFolder
+  | typeof Commands.renameFile
+  | typeof Commands.deleteFile;
+
 /** Commands that make no sense from the palette (they need a tree item, or are the status bar's). */
-export const PaletteHidden: readonly CommandId[] = [Commands.selectProject, Commands.copySlug, Commands.copyPath, Commands.showSyncProblem];
+export const PaletteHidden: readonly CommandId[] = [
+  Commands.selectProject,
+  Commands.copySlug,
+  Commands.copyPath,
+  Commands.showSyncProblem,
+  Commands.renameProject,
+  Commands.deleteProject,
+  Commands.renameFile,
+  Commands.deleteFile,
+];
 
 /** The authentication provider that puts the CodeCraft account in VS Code's Accounts menu. */
 export const AuthProvider = { id: 'codecraft', label: 'CodeCraft' } as const;

@@ -172,6 +172,22 @@ describe('backend: realtime (1.6 protocol over real WebSockets)', function () {
     assert.deepEqual(projectsOnly.events().map((e) => e.data!.payload!.$id), [project.$id], 'no messages events on the projects channel');
   });
 
+  it('muted: a write is committed but not announced (a lost message); the socket stays open and hears the next one', async () => {
+    const all = await client(['documents'], { headers: { 'X-Appwrite-Session': alice.secret } });
+    await all.next((f) => f.type === 'connected');
+    const db = new Databases(alice.client);
+    backend.realtime.muted = true;
+    try {
+      await db.createDocument(DB, 'messages', 'unannounced', { projectId: 'p1', role: 'user', content: 'quiet', sequence: 3 });
+    } finally {
+      backend.realtime.muted = false;
+    }
+    await db.createDocument(DB, 'messages', 'announced', { projectId: 'p1', role: 'user', content: 'loud', sequence: 4 });
+    await all.next(isEvent('create', 'announced'));
+    assert.deepEqual(all.events().map((e) => e.data!.payload!.$id), ['announced'], 'the muted write was never sent');
+    assert.equal((await db.getDocument(DB, 'messages', 'unannounced')).content, 'quiet', 'but it was committed');
+  });
+
   it("another user gets no events for documents they can't read, until they are granted read; a signed-out socket keeps hearing", async () => {
     const aliceWs = await client(['documents'], { headers: { 'X-Appwrite-Session': alice.secret } });
     const bobWs = await client(['documents'], { headers: { 'X-Appwrite-Session': bob.secret } });

@@ -2,18 +2,21 @@
  * UI suite: the packaged .vsix installed into a throwaway code-server, driven in headless Debian
  * Chromium against the local backend with the demo seed and its assistant stand-in, as a user
  * would: signed-out welcome, Sign In through the quick inputs, the demo projects, a project's
- * files, a file, Sync Now, the chat (the demo conversation, a sent message and its streamed reply,
- * the file it creates, deleting messages here and elsewhere, the XSS corpus, themes, a reload), the
- * Accounts menu, Sign Out. Run with `npm run test:e2e` (which packages the .vsix first). A
- * screenshot per step goes to .artifacts/e2e/; the sign-in, the open file and the chat panel also
- * go to media/screenshots/ for the README when they are missing there or CODECRAFT_README_SHOTS=1
- * (so an ordinary run leaves the working tree as it was).
+ * files, a file, an edit saved to the server, a change made on the server showing in the open
+ * editor, Sync Now bringing a project made elsewhere, working with the server stopped and the edit
+ * arriving once it is back, a project opened as a workspace folder, the chat (the demo
+ * conversation, a sent message and its streamed reply, the file it creates, deleting messages here
+ * and elsewhere, the XSS corpus, themes, a reload), the Accounts menu, Sign Out. "Another device" is
+ * the official SDK writing straight to the backend. Run with `npm run test:e2e` (which packages the
+ * .vsix first). A screenshot per step goes to .artifacts/e2e/; some also go to media/screenshots/
+ * for the README when they are missing there or CODECRAFT_README_SHOTS=1 (so an ordinary run leaves
+ * the working tree as it was).
  */
 import * as assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client, Databases } from 'node-appwrite';
+import { Client, Databases, ID, Permission, Query, Role } from 'node-appwrite';
 import type { Frame, Page } from 'playwright-core';
 import { startBackend, type Backend } from '../backend/index';
 import { planReply } from '../backend/src/assistantStandIn';
@@ -85,6 +88,24 @@ describe('CodeCraft in the VS Code workbench (code-server + Chromium)', function
   const out = join(artifactsDir(), 'e2e');
   const quickInput = () => page.locator('.quick-input-widget');
   const welcome = () => page.locator(`${PROJECTS} .welcome-view-content`);
+  const editorLines = () => page.locator('.editor-group-container.active .monaco-editor .view-lines');
+  /** "Another device": the official server SDK with the backend's API key. */
+  let device: Databases;
+  const RECIPE_BOX = DEMO.recipeBox.id;
+  async function serverFile(path: string): Promise<{ $id: string; content: string; $updatedAt: string }> {
+    const found = await device.listDocuments('codecraft', 'project_files', [Query.equal('projectId', RECIPE_BOX), Query.equal('path', path)]);
+    assert.equal(found.total, 1, `one document for ${path}`);
+    return found.documents[0] as unknown as { $id: string; content: string; $updatedAt: string };
+  }
+  async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, ms: number, what: string): Promise<T> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const v = await read();
+      if (ok(v)) return v;
+      if (Date.now() > deadline) assert.fail(`timed out after ${ms} ms waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
 
   before(async function () {
     const missing = missingPrerequisite();
@@ -98,11 +119,13 @@ describe('CodeCraft in the VS Code workbench (code-server + Chromium)', function
 
     // The assistant stand-in answers what the user sends, streaming its reply in five updates.
     backend = await startBackend({ seed: 'demo', assistant: { stepMs: 400, steps: 5 } });
+    device = new Databases(new Client().setEndpoint(backend.url).setProject(backend.projectId).setKey(backend.apiKey));
     cs = await startCodeServer({
       state: join(state, 'cs'),
       logFile: join(out, 'code-server.log'),
       vsix: [VSIX],
-      settings: { 'codecraft.endpoint': backend.url },
+      // The browser workbench saves by itself after a second; off, each save is the user's Ctrl+S.
+      settings: { 'codecraft.endpoint': backend.url, 'files.autoSave': 'off' },
     });
     browser = await launchBrowser({ profileDir: join(state, 'browser'), shotsDir: out });
 
@@ -218,13 +241,105 @@ describe('CodeCraft in the VS Code workbench (code-server + Chromium)', function
     forReadme(await browser!.shot(page, 'file-open'), 'files-and-editor.png');
   });
 
-  it('runs "CodeCraft: Sync Now" from the palette and says what changed; the status bar says synced', async () => {
+  it('saves an edit: Ctrl+S, and the backend has it', async () => {
+    await editorLines().click();
+    await page.keyboard.press('Control+End');
+    await page.keyboard.type('\n// Saved from VS Code\n');
+    await page.locator('.editor-group-container.active .tab.active.dirty').waitFor({ timeout: 10_000 });
+    const started = Date.now();
+    await page.keyboard.press('Control+S');
+    const saved = await until(() => serverFile('src/App.tsx'), (d) => d.content.includes('// Saved from VS Code'), 30_000, 'the edit on the server');
+    console.log(`      (Ctrl+S → on the server in ${Date.now() - started} ms)`);
+    assert.match(saved.content, /export default function App/, 'the rest of the file is intact');
+    await page.locator('.editor-group-container.active .tab.active.dirty').waitFor({ state: 'detached', timeout: 10_000 });
+    await browser!.shot(page, 'edit-saved');
+  });
+
+  it('shows a change made on the backend in the open editor', async () => {
+    await page.keyboard.press('Control+Home'); // the change comes at the top of the file
+    const file = await serverFile('src/App.tsx');
+    await device.updateDocument('codecraft', 'project_files', file.$id, { content: `// Changed on another device\n${file.content}` });
+    await editorLines().filter({ hasText: 'Changed on another device' }).waitFor({ timeout: 30_000 });
+    assert.match(await wb.activeEditorText(page), /^\/\/ Changed on another device/);
+    await browser!.shot(page, 'server-change-in-editor');
+  });
+
+  it('runs "CodeCraft: Sync Now" from the palette: a project made elsewhere (its realtime message lost) is listed, and the toast says so', async () => {
+    // First a round that takes in everything announced so far (the change above schedules a pull of its own).
     await wb.runCommand(page, 'CodeCraft: Sync Now');
-    const toast = wb.notification(page, /CodeCraft: synced — /).first();
+    await wb.notification(page, /CodeCraft: synced — /).first().waitFor({ timeout: 30_000 });
+    await wb.runCommand(page, 'Notifications: Clear All Notifications');
+    backend!.realtime.muted = true;
+    try {
+      await device.createDocument('codecraft', 'projects', ID.unique(), { userId: 'demo', title: 'Made Elsewhere', slug: 'made-elsewhere', framework: 'svelte', status: 'active' }, [
+        Permission.read(Role.user('demo')),
+        Permission.update(Role.user('demo')),
+        Permission.delete(Role.user('demo')),
+      ]);
+    } finally {
+      backend!.realtime.muted = false;
+    }
+    assert.equal(await wb.treeItem(page, 'Made Elsewhere', PROJECTS).count(), 0, 'not heard of before Sync Now');
+    await wb.runCommand(page, 'CodeCraft: Sync Now');
+    const toast = wb.notification(page, /CodeCraft: synced — .*1 project added/).first();
     await toast.waitFor({ timeout: 30_000 });
+    await wb.treeItem(page, 'Made Elsewhere', PROJECTS).first().waitFor({ timeout: 30_000 });
     await wb.animationsDone(toast);
     await page.locator('.statusbar-item[aria-label*="CodeCraft: synced"]').first().waitFor({ timeout: 30_000 });
-    await browser!.shot(page, 'sync-now');
+    forReadme(await browser!.shot(page, 'sync-now'), 'sync-now.png');
+    await page.keyboard.press('Escape');
+  });
+
+  it('with the backend stopped: browses from the store, says offline, and an edit waits', async () => {
+    await backend!.faults.goOffline(10 * 60_000);
+    // The next contact finds the server gone (Sync Now from the status bar does it at once).
+    await wb.runCommand(page, 'CodeCraft: Sync Now');
+    await page.locator('.statusbar-item[aria-label*="CodeCraft: offline"]').first().waitFor({ timeout: 60_000 });
+    await page.locator(`${PROJECTS} .message`, { hasText: 'Offline — showing data saved on this machine' }).or(page.getByText('Offline — showing data saved on this machine')).first().waitFor({ timeout: 30_000 });
+    // Browse: another file of the project opens from this machine.
+    await wb.treeItem(page, 'components', FILES).first().click();
+    await wb.treeItem(page, 'RecipeCard.tsx', FILES).first().click();
+    await wb.activeTab(page).filter({ hasText: 'RecipeCard.tsx' }).waitFor({ timeout: 30_000 });
+    await editorLines().filter({ hasText: 'RecipeCard' }).first().waitFor({ timeout: 30_000 });
+    // Edit and save: kept here, waiting for the server.
+    await editorLines().click();
+    await page.keyboard.press('Control+Home');
+    // A new first line (typed on a line of its own, so no comment continues onto the code below).
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('ArrowUp');
+    await page.keyboard.type('// Written offline');
+    await page.keyboard.press('Control+S');
+    await page.locator('.statusbar-item[aria-label*="1 change waiting to be sent"]').first().waitFor({ timeout: 30_000 });
+    await wb.treeItem(page, 'Recipe Box', PROJECTS).filter({ hasText: '1 pending' }).first().waitFor({ timeout: 30_000 });
+    forReadme(await browser!.shot(page, 'offline-edit-waits'), 'offline.png');
+  });
+
+  it('with the backend back: the edit arrives (a click on the status bar tries again at once)', async () => {
+    await backend!.faults.goOnline();
+    const started = Date.now();
+    await page.locator('.statusbar-item[aria-label*="CodeCraft: offline"]').first().click();
+    const arrived = await until(() => serverFile('src/components/RecipeCard.tsx'), (d) => d.content.startsWith('// Written offline'), 60_000, 'the offline edit on the server');
+    console.log(`      (back online → the offline edit on the server in ${Date.now() - started} ms)`);
+    assert.match(arrived.content, /RecipeCard/);
+    await page.locator('.statusbar-item[aria-label*="CodeCraft: synced"]').first().waitFor({ timeout: 30_000 });
+    await wb.treeItem(page, 'Recipe Box', PROJECTS).filter({ hasText: 'pending' }).waitFor({ state: 'detached', timeout: 30_000 });
+    await browser!.shot(page, 'back-online');
+  });
+
+  it('opens a project as a workspace folder: the Explorer lists its files and opens them', async () => {
+    await wb.runCommand(page, 'CodeCraft: Open Project as Workspace Folder');
+    await quickInput().locator('.monaco-list-row', { hasText: 'Recipe Box' }).first().click();
+    // VS Code turns the window into a workspace of two folders (in the browser: a reload).
+    await wb.treeItem(page, 'Recipe Box (CodeCraft)').first().waitFor({ timeout: 90_000 });
+    const root = wb.treeItem(page, 'Recipe Box (CodeCraft)').first();
+    if ((await root.getAttribute('aria-expanded')) !== 'true') await root.click();
+    await wb.treeItem(page, 'package.json').first().waitFor({ timeout: 30_000 });
+    await wb.treeItem(page, 'package.json').first().click();
+    await wb.activeTab(page).filter({ hasText: 'package.json' }).waitFor({ timeout: 30_000 });
+    await editorLines().filter({ hasText: 'recipe-box' }).first().waitFor({ timeout: 30_000 });
+    forReadme(await browser!.shot(page, 'workspace-folder'), 'workspace-folder.png');
+    // Back to the CodeCraft views for what follows.
+    await wb.openViewContainer(page, 'CodeCraft');
   });
 
   describe('chat', () => {

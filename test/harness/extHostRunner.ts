@@ -24,6 +24,8 @@ export interface PhaseOptions {
   log?: (line: string) => void;
   /** runs alongside the tests with the workbench page (e.g. checks on the rendered DOM) */
   during?: (page: Page) => Promise<void>;
+  /** browser-side code run in the page before the workbench's own scripts (e.g. a MutationObserver that notes when rows appear) */
+  initScript?: string;
 }
 
 export interface PhaseResult {
@@ -47,6 +49,7 @@ export async function runExtensionTestsPhase(o: PhaseOptions): Promise<PhaseResu
   });
   await page.exposeFunction('codeAutomationExit', (code: number) => resolveExit(Number(code)));
   page.on('pageerror', (e) => log(`[workbench page error] ${e.message}`));
+  if (o.initScript) await page.addInitScript(o.initScript);
 
   const t0 = Date.now();
   await openWorkbench(page, o.cs.url, {
@@ -78,10 +81,19 @@ export async function runExtensionTestsPhase(o: PhaseOptions): Promise<PhaseResu
  * Wait until the web workbench has written `extensionId`'s globalState to IndexedDB (the browser
  * profile's storage) and it contains `needle`, so a reload in the same profile sees it.
  */
-export async function waitForPersistedGlobalState(page: Page, extensionId: string, needle: string, timeoutMs = 20_000): Promise<void> {
+export function waitForPersistedGlobalState(page: Page, extensionId: string, needle: string, timeoutMs = 20_000): Promise<void> {
+  return waitForPersisted(page, extensionId, needle, timeoutMs);
+}
+
+/**
+ * Wait until the web workbench's storage (IndexedDB, any of its scopes) holds `key` with a value
+ * containing `needle`: an extension's globalState (key = extension id) or the workbench's own
+ * state (e.g. which view container the side bar shows).
+ */
+export async function waitForPersisted(page: Page, key: string, needle: string, timeoutMs = 20_000): Promise<void> {
   // (browser-side code as a string: this project's tsconfig has no DOM typings)
   const probe = `(async () => {
-    const extensionId = ${JSON.stringify(extensionId)}, needle = ${JSON.stringify(needle)};
+    const key = ${JSON.stringify(key)}, needle = ${JSON.stringify(needle)};
     for (const { name } of await indexedDB.databases()) {
       if (!name || !name.startsWith('vscode-web-state-db')) continue;
       const found = await new Promise((resolve) => {
@@ -90,7 +102,7 @@ export async function waitForPersistedGlobalState(page: Page, extensionId: strin
         req.onsuccess = () => {
           const db = req.result;
           if (!db.objectStoreNames.contains('ItemTable')) { db.close(); return resolve(false); }
-          const get = db.transaction('ItemTable', 'readonly').objectStore('ItemTable').get(extensionId);
+          const get = db.transaction('ItemTable', 'readonly').objectStore('ItemTable').get(key);
           get.onsuccess = () => { db.close(); const v = get.result; resolve(typeof v === 'string' && v.includes(needle)); };
           get.onerror = () => { db.close(); resolve(false); };
         };

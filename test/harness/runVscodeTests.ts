@@ -30,7 +30,7 @@ import { QUIET_SETTINGS, startCodeServer, type CodeServer } from './codeServer';
 import { runExtensionTestsPhase, waitForPersistedGlobalState } from './extHostRunner';
 import { ARTIFACTS, CACHE, CS_VERSION, EXTENSION_ID, INTEGRATION_OUT, ROOT, VSCODE_VERSION, artifactsDir, missingPrerequisite } from './paths';
 import { installExitHandlers, removeOnExit } from './processes';
-import { BackendProbe, DEMO, TEST_PROJECTS, TEST_PROJECT_TITLES, TestEnv } from '../integration/fixtures';
+import { BackendProbe, DEMO, TEST_PROJECTS, TEST_PROJECT_TITLES, TestEnv, type DomAck } from '../integration/fixtures';
 import { startBackend, type Backend } from '../backend/index';
 import type { Page } from 'playwright-core';
 import { treeItem, viewPaneHeader } from './workbench';
@@ -58,6 +58,16 @@ async function startTestBackend(): Promise<Backend> {
   backend.app.route('POST', BackendProbe.dropSessions, () => {
     backend.storage.sql.prepare('DELETE FROM sessions WHERE userId = ?').run('demo');
     return { status: 200, body: {} };
+  });
+  backend.app.route('POST', BackendProbe.muteRealtime, (ctx) => {
+    backend.realtime.muted = (ctx.body as { muted?: unknown }).muted === true;
+    return { status: 200, body: { muted: backend.realtime.muted } };
+  });
+  backend.app.route('POST', BackendProbe.faults, async (ctx) => {
+    const spec = String((ctx.body as { spec?: unknown }).spec ?? '');
+    if (spec === '') await backend.faults.clear();
+    else backend.faults.set(spec);
+    return { status: 200, body: { spec } };
   });
   return backend;
 }
@@ -116,7 +126,7 @@ async function runOnElectron(executable: string, hole: BlackHole, backend: Backe
   const common = {
     vscodeExecutablePath: executable,
     extensionDevelopmentPath: EXT_DEV_PATH,
-    extensionTestsEnv: { [TestEnv.endpoint]: hole.endpoint, [TestEnv.backend]: backend.url, [TestEnv.control]: control.url },
+    extensionTestsEnv: { [TestEnv.endpoint]: hole.endpoint, [TestEnv.backend]: backend.url, [TestEnv.control]: control.url, [TestEnv.apiKey]: backend.apiKey },
     launchArgs: [folder, '--user-data-dir', userDataDir, '--extensions-dir', join(state, 'extensions'),
       '--disable-workspace-trust', '--skip-welcome', '--skip-release-notes', '--disable-gpu'],
   };
@@ -147,7 +157,7 @@ async function runOnCodeServer(hole: BlackHole, backend: Backend, control: Backe
       state: join(state, 'cs'),
       logFile: join(outDir, 'code-server.log'),
       settings: { 'codecraft.endpoint': hole.endpoint },
-      env: { [TestEnv.endpoint]: hole.endpoint, [TestEnv.domAck]: ackFile, [TestEnv.backend]: backend.url, [TestEnv.control]: control.url },
+      env: { [TestEnv.endpoint]: hole.endpoint, [TestEnv.domAck]: ackFile, [TestEnv.backend]: backend.url, [TestEnv.control]: control.url, [TestEnv.apiKey]: backend.apiKey },
     });
     log(`code-server ${CS_VERSION} (pid ${cs.pid}) on ${cs.url}`);
     browser = await launchBrowser({ profileDir: join(state, 'browser'), shotsDir: shots });
@@ -161,8 +171,9 @@ async function runOnCodeServer(hole: BlackHole, backend: Backend, control: Backe
       log(phase.name);
       const result = await runExtensionTestsPhase({
         browser, cs, extensionDevelopmentPath: EXT_DEV_PATH, extensionTestsPath: phase.tests, shotName: phase.shot, log: exthostLog,
-        // the suite reveals the Projects view; check the rows really rendered and tell it what we saw
+        // phase 2 starts with the Projects view shown: note when the rows appear in the DOM and tell the suite
         during: 'domCheck' in phase ? (page) => ackProjectRows(page, browser!, ackFile) : undefined,
+        initScript: 'domCheck' in phase ? rowsObserver(TEST_PROJECT_TITLES) : undefined,
       });
       if (result.duringError) log(`the Projects rows did not show up in the workbench DOM: ${(result.duringError as Error).message.split('\n')[0]}`);
       log(`${phase.name.split(' (')[0]} exited with code ${result.code} after ${result.durationMs} ms`);
@@ -183,14 +194,47 @@ async function runOnCodeServer(hole: BlackHole, backend: Backend, control: Backe
   }
 }
 
-/** Waits for the pre-filled project rows in the rendered Projects view and writes what it saw to ackFile. */
+/**
+ * Browser-side code for the page, run before the workbench's scripts. VS Code does not restore the
+ * side bar's view container while it runs extension tests (it opens the Explorer), so the moment the
+ * CodeCraft icon appears in the activity bar this code opens the container, as a user would. A
+ * MutationObserver then notes Date.now() when every one of `titles` is a row of the side bar, and
+ * again in the next animation frame (painted). The page and the extension host run on one machine,
+ * so the suite can set these against its own activate() time.
+ */
+function rowsObserver(titles: readonly string[]): string {
+  return `(() => {
+    const titles = ${JSON.stringify(titles)};
+    const marks = {};
+    const check = () => {
+      if (marks.openedAt === undefined) {
+        const icon = document.querySelector('.activitybar a.action-label[aria-label="CodeCraft"], .activitybar a.action-label[aria-label^="CodeCraft ("]');
+        if (icon) {
+          marks.openedAt = Date.now();
+          icon.click();
+        }
+      }
+      const labels = Array.from(document.querySelectorAll('.sidebar [role=treeitem] .label-name'), (e) => (e.textContent || '').trim());
+      if (!titles.every((t) => labels.includes(t))) return;
+      observer.disconnect();
+      marks.seenAt = Date.now();
+      requestAnimationFrame(() => { window.__codecraftRows = { ...marks, paintedAt: Date.now() }; });
+    };
+    const observer = new MutationObserver(check);
+    observer.observe(document, { childList: true, subtree: true, characterData: true });
+  })()`;
+}
+
+/** Waits for the pre-filled project rows in the rendered Projects view and writes what it saw, and when, to ackFile. */
 async function ackProjectRows(page: Page, browser: Browser, ackFile: string): Promise<void> {
   await viewPaneHeader(page, 'Projects').waitFor({ timeout: 60_000 });
   for (const title of TEST_PROJECT_TITLES) await treeItem(page, title).first().waitFor({ timeout: 60_000 });
   const seen = (await page.locator('.sidebar [role=treeitem] .label-name').allInnerTexts()).map((s) => s.trim());
+  const times = (await page.waitForFunction('window.__codecraftRows', undefined, { timeout: 10_000 }).then((h) => h.jsonValue())) as { openedAt: number; seenAt: number; paintedAt: number };
   await browser.shot(page, 'phase2-projects-view');
+  const ack: DomAck = { seen: seen.filter((s) => TEST_PROJECT_TITLES.includes(s)), ...times };
   // temp file + rename: the suite polls for the file and must never read it half-written
-  writeFileSync(`${ackFile}.tmp`, JSON.stringify(seen.filter((s) => TEST_PROJECT_TITLES.includes(s))));
+  writeFileSync(`${ackFile}.tmp`, JSON.stringify(ack));
   renameSync(`${ackFile}.tmp`, ackFile);
 }
 

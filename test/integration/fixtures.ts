@@ -18,7 +18,21 @@ export const TestEnv = {
   backend: 'CODECRAFT_TEST_BACKEND',
   /** the runner's control port for that backend (offline/online, latency, seeding): see test/harness/backendControl.ts */
   control: 'CODECRAFT_TEST_CONTROL',
+  /** an API key of that backend, for "another device" writing with the SDK from inside the extension host */
+  apiKey: 'CODECRAFT_TEST_API_KEY',
 } as const;
+
+/** What the code-server runner writes to the dom-ack file once the pre-filled rows are in the workbench DOM. */
+export interface DomAck {
+  /** The pre-filled project titles seen as rows of the Projects view. */
+  seen: string[];
+  /** Date.now() in the page when it opened the CodeCraft container (the moment its activity-bar icon appeared). */
+  openedAt: number;
+  /** Date.now() in the page when a MutationObserver first found every row (same machine clock as the extension host). */
+  seenAt: number;
+  /** Date.now() in the next animation frame after that: the rows painted. */
+  paintedAt: number;
+}
 
 /** Test-only routes the runners add to the local backend they start (never part of the backend itself). */
 export const BackendProbe = {
@@ -26,6 +40,10 @@ export const BackendProbe = {
   sockets: '/__test/realtime-connections',
   /** POST → deletes every session of the demo user, as Appwrite's session limit deletes the oldest */
   dropSessions: '/__test/drop-sessions',
+  /** POST { muted: boolean } → while muted, writes are committed but not announced over realtime (a lost message) */
+  muteRealtime: '/__test/mute-realtime',
+  /** POST { spec } → the backend's fault injection (see test/backend/src/faults.ts); '' clears it */
+  faults: '/__test/faults',
 } as const;
 
 /** The demo account the local backend's `demo` seed creates. */

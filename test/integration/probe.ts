@@ -1,5 +1,6 @@
 /** Helpers for the extension-host suites: the extension's API, and what the runner's local backend sees. */
 import * as assert from 'node:assert/strict';
+import { Client, Databases, ID, Permission, Query, Role } from 'node-appwrite';
 import * as vscode from 'vscode';
 import { BackendProbe, EXTENSION_ID, TestEnv, type CodeCraftApi } from './fixtures';
 
@@ -51,4 +52,52 @@ export async function control<T = unknown>(method: 'GET' | 'POST' | 'DELETE', pa
   const body = (await res.json()) as T;
   assert.equal(res.status, 200, `${method} ${path}: ${JSON.stringify(body)}`);
   return body;
+}
+
+/** A document as the server SDK returns it (the attributes loosely typed). */
+export type ServerDoc = { $id: string; $updatedAt: string; [field: string]: unknown };
+
+/**
+ * "Another device": the official server SDK writing straight to the runner's backend with its API
+ * key (no session of the demo user is used up). New documents get the demo user's permissions.
+ */
+export function otherDevice() {
+  const key = process.env[TestEnv.apiKey];
+  assert.ok(key, `${TestEnv.apiKey} is not set by the runner`);
+  const client = new Client().setEndpoint(backendUrl()).setProject('codecraft').setKey(key);
+  const db = new Databases(client);
+  const DB = 'codecraft';
+  const owner = [Permission.read(Role.user('demo')), Permission.update(Role.user('demo')), Permission.delete(Role.user('demo'))];
+  return {
+    db,
+    get: (collection: string, id: string) => db.getDocument(DB, collection, id) as Promise<ServerDoc>,
+    /** The document, or undefined when the server has none with this id. */
+    find: (collection: string, id: string) =>
+      (db.getDocument(DB, collection, id) as Promise<ServerDoc>).catch((e: { code?: number }) => {
+        if (e?.code === 404) return undefined;
+        throw e;
+      }),
+    list: (collection: string, queries: string[]) => db.listDocuments(DB, collection, queries),
+    create: (collection: string, data: Record<string, unknown>, id: string = ID.unique()) => db.createDocument(DB, collection, id, data, owner),
+    update: (collection: string, id: string, data: Record<string, unknown>) => db.updateDocument(DB, collection, id, data),
+    remove: (collection: string, id: string) => db.deleteDocument(DB, collection, id),
+    Query,
+  };
+}
+
+/** While muted, the runner's backend commits writes without announcing them over realtime (a lost message). */
+export async function muteRealtime(muted: boolean): Promise<void> {
+  const res = await fetch(`${backendUrl()}${BackendProbe.muteRealtime}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ muted }) });
+  assert.equal(res.status, 200);
+}
+
+/** Sets the runner's backend fault injection (e.g. "error503=1"); '' clears it. (With the API key: faults never apply to it.) */
+export async function backendFaults(spec: string): Promise<void> {
+  const key = process.env[TestEnv.apiKey]!;
+  const res = await fetch(`${backendUrl()}${BackendProbe.faults}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-appwrite-key': key, 'x-appwrite-project': 'codecraft' },
+    body: JSON.stringify({ spec }),
+  });
+  assert.equal(res.status, 200);
 }

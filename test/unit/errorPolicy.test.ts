@@ -65,6 +65,13 @@ describe('errors at the UI boundary', () => {
     assert.equal(fileSystemErrorCodeOf(new ConflictError('x', undefined, { status: 409, type: 'document_update_conflict' })), 'NoPermissions');
     assert.equal(fileSystemErrorCodeOf(new UnauthorizedError('x', { status: 401 })), 'NoPermissions');
     assert.equal(fileSystemErrorCodeOf(new InvalidError('path refused')), 'FileNotFound');
+    // What the local changes and the file system refuse, by `details.type`.
+    assert.equal(fileSystemErrorCodeOf(new ConflictError('x', undefined, { type: 'file_exists' })), 'FileExists');
+    assert.equal(fileSystemErrorCodeOf(new InvalidError('x', { type: 'is_directory' })), 'FileIsADirectory');
+    assert.equal(fileSystemErrorCodeOf(new InvalidError('x', { type: 'not_a_directory' })), 'FileNotADirectory');
+    for (const type of ['not_empty', 'read_only', 'too_large', 'binary', 'unsupported']) {
+      assert.equal(fileSystemErrorCodeOf(new InvalidError('x', { type })), 'NoPermissions', type);
+    }
     for (const e of [new NetworkError('x'), new TimeoutError('x'), new ServerError('x'), new StorageError('x'), new CancelledError(), new Error('bug')]) {
       assert.equal(fileSystemErrorCodeOf(e), 'Unavailable', String(e));
     }

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import type { Project } from '../../src/core/model';
-import { projectRows, projectTooltip } from '../../src/core/projectsView';
+import { pendingCountsOf, projectRows, projectTooltip } from '../../src/core/projectsView';
 import { relativeTime } from '../../src/core/relativeTime';
 
 const NOW = Date.parse('2025-06-15T12:00:00.000Z');
@@ -37,7 +37,7 @@ describe('projects view rows', () => {
     assert.match(projectTooltip(project('p2'), NOW), /Created: unknown/);
   });
 
-  it('sorts newest first by lastMessageAt, then $updatedAt, then $id', () => {
+  it('sorts newest activity first (the last message, else the last update, else the app\'s updatedAt), then $id', () => {
     const rows = projectRows(
       [
         project('old', { lastMessageAt: iso(NOW - 10 * D) }),
@@ -45,11 +45,27 @@ describe('projects view rows', () => {
         project('new', { lastMessageAt: iso(NOW - 5 * MIN), $updatedAt: iso(NOW - 20 * D) }),
         project('none-a', { $updatedAt: iso(NOW - 2 * D) }),
         project('none-newer', { $updatedAt: iso(NOW - 1 * D) }),
+        // Made on this machine a moment ago: no server stamp yet, only the app's own.
+        project('local', { updatedAt: iso(NOW - 1 * MIN) }),
         project('bare'),
       ],
       NOW,
     );
-    assert.deepEqual(rows.map((r) => r.id), ['new', 'old', 'none-newer', 'none-a', 'none-b', 'bare']);
+    assert.deepEqual(rows.map((r) => r.id), ['local', 'new', 'none-newer', 'none-a', 'none-b', 'old', 'bare']);
+    // What each row says agrees with where it is.
+    assert.deepEqual(rows.map((r) => r.description.split(' · ')[1]), ['1 min ago', '5 min ago', 'yesterday', '2 days ago', '2 days ago', '10 days ago', 'never']);
+  });
+
+  it('adds what waits for the server per project: pending changes and conflicts', () => {
+    const counts = pendingCountsOf([
+      { projectId: 'p1' },
+      { projectId: 'p1', failed: { reason: 'x' } },
+      { projectId: 'p1', conflict: { reason: 'changed' } },
+      { projectId: 'p2', conflict: { reason: 'changed' } },
+      { projectId: 'p2', conflict: { reason: 'deleted' } },
+    ]);
+    const rows = projectRows([project('p1', { lastMessageAt: iso(NOW - 5 * MIN) }), project('p2', { lastMessageAt: iso(NOW - 6 * MIN) }), project('p3')], NOW, counts);
+    assert.deepEqual(rows.map((r) => r.description), ['react · 5 min ago · 2 pending · 1 conflict', 'react · 6 min ago · 2 conflicts', 'react · never']);
   });
 
   it('builds label, description and a tooltip with the details', () => {

@@ -1,195 +1,149 @@
+/**
+ * The `codecraft:` file system: `codecraft://<projectId>/<path>` served from
+ * the local store and written through the user's local changes (the store at
+ * once, then the outbox), so a project's files open, save, move and delete in
+ * normal editors and the Explorer — offline too. The behaviour lives in
+ * fileSystemModel.ts; this adapter translates URIs, stats, events and errors.
+ */
 import * as vscode from 'vscode';
-import { buildFileTree, type FileTree, type FileTreeNode } from '../../core/fileTree';
-import { timeOf } from '../../core/model';
 import { normalizePath } from '../../core/paths';
 import type { Logger } from '../../core/ports';
-import type { LocalStore } from '../../core/store';
+import { systemClock } from '../../core/ports';
 import { projectIdFromAuthority } from '../../core/uris';
 import type { CodeCraftContext } from '../context';
 import { toFileSystemError } from '../errors';
 import { UriScheme } from '../ids';
 import { fileUri } from '../views/filesTreeProvider';
+import { FileSystemModel, type FileChange } from './fileSystemModel';
 
-const encoder = new TextEncoder();
-/** Trees kept for projects whose files were recently opened; older ones are rebuilt on demand. */
-const MAX_CACHED_TREES = 8;
+const CHANGE_TYPES: Record<FileChange['type'], vscode.FileChangeType> = {
+  created: vscode.FileChangeType.Created,
+  changed: vscode.FileChangeType.Changed,
+  deleted: vscode.FileChangeType.Deleted,
+};
 
-/**
- * Serves `codecraft://<projectId>/<path>` from the local store, so a project's
- * files open in normal editors (with syntax highlighting) even offline. Read-only
- * for now: saving arrives together with background sync.
- */
 export class CodeCraftFileSystemProvider implements vscode.FileSystemProvider, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<vscode.FileChangeEvent[]>();
   readonly onDidChangeFile = this.changed.event;
-  private readonly trees = new Map<string, FileTree>();
   private readonly subscription: { dispose(): void };
 
   constructor(
-    private readonly store: LocalStore,
+    readonly model: FileSystemModel,
     private readonly log: Logger,
   ) {
-    this.subscription = store.onDidChange((c) => {
-      if (c.reason === 'identity') {
-        // Signed out or switched account: editors showing the old account's files are told they are gone.
-        const gone = [...this.trees.values()].flatMap((tree) => tree.roots.map((n) => ({ type: vscode.FileChangeType.Deleted, uri: fileUri(tree.projectId, n.path) })));
-        this.trees.clear();
-        if (gone.length) this.changed.fire(gone);
-        return;
-      }
-      if (c.kind !== 'files' || !c.projectId) return;
-      const before = this.trees.get(c.projectId);
-      this.trees.delete(c.projectId);
-      if (before) this.fireChanges(c.projectId, before);
+    this.subscription = model.onDidChangeFiles((changes) => {
+      this.log.debug(`${changes.length} file change(s): ${changes.slice(0, 5).map((c) => `${c.type} ${c.path}`).join(', ')}${changes.length > 5 ? ', …' : ''}`);
+      this.changed.fire(changes.map((c) => ({ type: CHANGE_TYPES[c.type], uri: fileUri(c.projectId, c.path) })));
     });
   }
 
-  watch(): vscode.Disposable {
-    // Changes are announced for every path the store changes; nothing to set up per watcher.
-    return new vscode.Disposable(() => undefined);
+  watch(uri: vscode.Uri, options: { readonly recursive: boolean; readonly excludes: readonly string[] }): vscode.Disposable {
+    const where = locate(uri);
+    if (!where) return new vscode.Disposable(() => undefined);
+    const watch = this.model.watch(where.projectId, where.path, { recursive: options.recursive });
+    return new vscode.Disposable(() => watch.dispose());
   }
 
   stat(uri: vscode.Uri): Promise<vscode.FileStat> {
-    return this.guard(uri, async () => {
-      const { tree, path } = await this.locate(uri);
-      if (path === '') return { type: vscode.FileType.Directory, ctime: 0, mtime: 0, size: 0 };
-      const node = tree.node(path);
-      if (!node) throw vscode.FileSystemError.FileNotFound(uri);
-      return statOf(node);
+    return this.guard(uri, async ({ projectId, path }) => {
+      const info = await this.model.stat(projectId, path);
+      const stat: vscode.FileStat = {
+        type: info.type === 'directory' ? vscode.FileType.Directory : vscode.FileType.File,
+        ctime: info.ctime,
+        mtime: info.mtime,
+        size: info.size,
+      };
+      if (info.readOnly) stat.permissions = vscode.FilePermission.Readonly;
+      return stat;
     });
   }
 
   readDirectory(uri: vscode.Uri): Promise<[string, vscode.FileType][]> {
-    return this.guard(uri, async () => {
-      const { tree, path } = await this.locate(uri);
-      const children = tree.children(path);
-      if (!children) {
-        if (tree.node(path)) throw vscode.FileSystemError.FileNotADirectory(uri);
-        throw vscode.FileSystemError.FileNotFound(uri);
-      }
-      return children.map((c): [string, vscode.FileType] => [c.name, c.type === 'directory' ? vscode.FileType.Directory : vscode.FileType.File]);
-    });
+    return this.guard(uri, async ({ projectId, path }) =>
+      (await this.model.readDirectory(projectId, path)).map(([name, type]): [string, vscode.FileType] => [name, type === 'directory' ? vscode.FileType.Directory : vscode.FileType.File]),
+    );
   }
 
   readFile(uri: vscode.Uri): Promise<Uint8Array> {
-    return this.guard(uri, async () => {
-      const { tree, path } = await this.locate(uri);
-      const node = tree.node(path);
-      if (!node) throw vscode.FileSystemError.FileNotFound(uri);
-      if (node.type === 'directory') throw vscode.FileSystemError.FileIsADirectory(uri);
-      return encoder.encode(node.doc?.content ?? '');
+    return this.guard(uri, ({ projectId, path }) => this.model.readFile(projectId, path));
+  }
+
+  writeFile(uri: vscode.Uri, content: Uint8Array, options: { readonly create: boolean; readonly overwrite: boolean }): Promise<void> {
+    return this.guard(uri, ({ projectId, path }) => this.model.writeFile(projectId, path, content, { create: options.create, overwrite: options.overwrite }));
+  }
+
+  createDirectory(uri: vscode.Uri): Promise<void> {
+    return this.guard(uri, ({ projectId, path }) => this.model.createDirectory(projectId, path));
+  }
+
+  delete(uri: vscode.Uri, options: { readonly recursive: boolean }): Promise<void> {
+    return this.guard(uri, ({ projectId, path }) => this.model.delete(projectId, path, { recursive: options.recursive }));
+  }
+
+  rename(oldUri: vscode.Uri, newUri: vscode.Uri, options: { readonly overwrite: boolean }): Promise<void> {
+    return this.guard(oldUri, async (from) => {
+      const to = locate(newUri);
+      if (!to) throw vscode.FileSystemError.FileNotFound(newUri);
+      await this.model.rename(from, to, { overwrite: options.overwrite });
     });
   }
 
-  createDirectory(uri: vscode.Uri): never {
-    throw this.readOnly(uri);
-  }
-  writeFile(uri: vscode.Uri): never {
-    throw this.readOnly(uri);
-  }
-  delete(uri: vscode.Uri): never {
-    throw this.readOnly(uri);
-  }
-  rename(uri: vscode.Uri): never {
-    throw this.readOnly(uri);
-  }
-
   /** Every failure leaves as a FileSystemError (see toFileSystemError), never as a raw error. */
-  private async guard<T>(uri: vscode.Uri, body: () => Promise<T>): Promise<T> {
+  private async guard<T>(uri: vscode.Uri, body: (where: { projectId: string; path: string }) => Promise<T>): Promise<T> {
     try {
-      return await body();
+      const where = locate(uri);
+      if (!where) throw vscode.FileSystemError.FileNotFound(uri);
+      return await body(where);
     } catch (e) {
-      if (!(e instanceof vscode.FileSystemError)) this.log.warn(`${uri.toString()}: ${e instanceof Error ? e.message : String(e)}`);
+      if (!(e instanceof vscode.FileSystemError)) this.log.debug(`${uri.toString(true)}: ${e instanceof Error ? e.message : String(e)}`);
       throw toFileSystemError(e, uri);
     }
   }
 
   dispose(): void {
     this.subscription.dispose();
+    this.model.dispose();
     this.changed.dispose();
   }
-
-  private readOnly(uri: vscode.Uri): vscode.FileSystemError {
-    return vscode.FileSystemError.NoPermissions(`${uri.toString()} is read-only: saving CodeCraft files arrives with two-way sync`);
-  }
-
-  private async locate(uri: vscode.Uri): Promise<{ tree: FileTree; path: string }> {
-    const projectId = projectIdFromAuthority(uri.authority);
-    if (!projectId) throw vscode.FileSystemError.FileNotFound(uri);
-    // `Uri.path` is already decoded: decoding again would turn `a%2Fb` into `a/b` and throw on `100%`.
-    const raw = uri.path.replace(/^\/+/, '').replace(/\/+$/, '');
-    let path = '';
-    if (raw !== '') {
-      const normal = normalizePath(raw);
-      if (!normal.ok) {
-        this.log.warn(`Refused path "${raw}" in project ${projectId}: ${normal.reason}`);
-        throw vscode.FileSystemError.FileNotFound(uri);
-      }
-      path = normal.path;
-    }
-    if (!this.store.project(projectId)) throw vscode.FileSystemError.FileNotFound(uri);
-    let tree = this.trees.get(projectId);
-    if (!tree) {
-      tree = buildFileTree(projectId, await this.store.loadFiles(projectId));
-    }
-    this.remember(projectId, tree);
-    return { tree, path };
-  }
-
-  /** Least recently used last out: a Map keeps insertion order, so re-inserting marks as recent. */
-  private remember(projectId: string, tree: FileTree): void {
-    this.trees.delete(projectId);
-    this.trees.set(projectId, tree);
-    while (this.trees.size > MAX_CACHED_TREES) this.trees.delete(this.trees.keys().next().value as string);
-  }
-
-  /** Tells open editors which files changed, by comparing the old tree with the store's current files. */
-  private fireChanges(projectId: string, before: FileTree): void {
-    const files = this.store.files(projectId);
-    if (!files) return;
-    const after = buildFileTree(projectId, files);
-    this.remember(projectId, after);
-    const events: vscode.FileChangeEvent[] = [];
-    const uri = (p: string) => fileUri(projectId, p);
-    const walk = (nodes: readonly FileTreeNode[], visit: (n: FileTreeNode) => void) => {
-      for (const n of nodes) {
-        visit(n);
-        walk(n.children, visit);
-      }
-    };
-    walk(after.roots, (n) => {
-      const old = before.node(n.path);
-      if (!old) events.push({ type: vscode.FileChangeType.Created, uri: uri(n.path) });
-      else if (old.doc?.$updatedAt !== n.doc?.$updatedAt || old.doc?.content !== n.doc?.content) events.push({ type: vscode.FileChangeType.Changed, uri: uri(n.path) });
-    });
-    walk(before.roots, (n) => {
-      if (!after.node(n.path)) events.push({ type: vscode.FileChangeType.Deleted, uri: uri(n.path) });
-    });
-    if (events.length) this.changed.fire(events);
-  }
 }
 
-function statOf(node: FileTreeNode): vscode.FileStat {
-  const doc = node.doc;
-  const created = timeOf(doc?.$createdAt);
-  const updated = timeOf(doc?.$updatedAt);
+/** The project and normalised path a `codecraft:` URI names, or undefined when it names nothing of ours. */
+export function locate(uri: vscode.Uri): { projectId: string; path: string } | undefined {
+  const projectId = projectIdFromAuthority(uri.authority);
+  if (!projectId) return undefined;
+  // `Uri.path` is already decoded: decoding again would turn `a%2Fb` into `a/b` and throw on `100%`.
+  const raw = uri.path.replace(/^\/+/, '').replace(/\/+$/, '');
+  if (raw === '') return { projectId, path: '' };
+  const normal = normalizePath(raw);
+  return normal.ok ? { projectId, path: normal.path } : undefined;
+}
+
+/** Why files cannot be written now, or undefined: nobody signed in means read-only. */
+function whyReadOnly(ctx: CodeCraftContext): string | undefined {
+  return ctx.account.state.kind === 'signedOut' ? 'Sign in to CodeCraft to change files (they are shown as saved on this machine).' : undefined;
+}
+
+/** The file-system feature: codecraft: URIs served from the local store, writable per file. */
+export function registerFileSystem(ctx: CodeCraftContext): { disposables: vscode.Disposable[]; provider: CodeCraftFileSystemProvider } {
+  const log = ctx.log.for('fs');
+  const model = new FileSystemModel({
+    store: ctx.store,
+    edits: ctx.changes,
+    whyReadOnly: () => whyReadOnly(ctx),
+    track: (projectId) => ctx.sync.track(projectId),
+    clock: systemClock,
+    log,
+  });
+  const provider = new CodeCraftFileSystemProvider(model, log);
+  let wasReadOnly = whyReadOnly(ctx) !== undefined;
+  const account = ctx.account.onDidChange(() => {
+    const readOnly = whyReadOnly(ctx) !== undefined;
+    if (readOnly === wasReadOnly) return;
+    wasReadOnly = readOnly;
+    model.writableChanged();
+  });
   return {
-    type: node.type === 'directory' ? vscode.FileType.Directory : vscode.FileType.File,
-    ctime: Number.isFinite(created) ? created : 0,
-    mtime: Number.isFinite(updated) ? updated : 0,
-    size: node.type === 'file' ? encoder.encode(doc?.content ?? '').byteLength : 0,
-    permissions: vscode.FilePermission.Readonly,
-  };
-}
-
-/** The file-system feature: codecraft: URIs served from the local store. */
-export function registerFileSystem(ctx: CodeCraftContext): vscode.Disposable[] {
-  const provider = new CodeCraftFileSystemProvider(ctx.store, ctx.log.for('fs'));
-  return [
     provider,
-    vscode.workspace.registerFileSystemProvider(UriScheme, provider, {
-      isCaseSensitive: true,
-      isReadonly: new vscode.MarkdownString('CodeCraft files are read-only in this version; saving arrives with two-way sync.'),
-    }),
-  ];
+    disposables: [provider, account, vscode.workspace.registerFileSystemProvider(UriScheme, provider, { isCaseSensitive: true })],
+  };
 }

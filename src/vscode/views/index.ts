@@ -22,14 +22,14 @@ export function registerViews(ctx: CodeCraftContext): { disposables: vscode.Disp
   const { store, files, keys, account, connections, sync } = ctx;
   const projectsView = vscode.window.createTreeView(Views.projects, { treeDataProvider: ctx.projectsTree });
   const filesTree = new FilesTreeProvider(files, ctx.viewState);
-  const filesView = vscode.window.createTreeView<FileNodeLike>(Views.files, { treeDataProvider: filesTree, showCollapseAll: true });
+  const filesView = vscode.window.createTreeView<FileNodeLike>(Views.files, { treeDataProvider: filesTree, showCollapseAll: true, canSelectMany: true });
   const disposables: vscode.Disposable[] = [projectsView, filesTree, filesView];
 
   /** Header, message and welcome keys from the account, the connection and sync. */
   const paint = () => {
     const state = account.state;
     const signedIn = state.kind !== 'signedOut';
-    const offline = state.kind === 'signedIn' && state.connection.reachability === 'offline';
+    const offline = state.kind === 'signedIn' && (state.connection.reachability === 'offline' || sync.status.state === 'offline');
     const hasProjects = store.projects().length > 0;
     keys.set(Keys.signedIn, signedIn);
     keys.set(Keys.offline, offline);

@@ -4,7 +4,7 @@ import { foldersToRefresh } from '../../core/fileTreeChanges';
 import type { ProjectFile } from '../../core/model';
 import { parentPath } from '../../core/paths';
 import type { Logger } from '../../core/ports';
-import { projectRows, type ProjectRow } from '../../core/projectsView';
+import { pendingCountsOf, projectRows, type PendingCounts, type ProjectRow } from '../../core/projectsView';
 import type { LocalStore } from '../../core/store';
 import type { ProjectsSource } from './projectsTreeProvider';
 import type { FileNodeLike, FilesSource } from './filesTreeProvider';
@@ -13,6 +13,7 @@ import type { FileNodeLike, FilesSource } from './filesTreeProvider';
  * Projects view data: rows recomputed from the store when projects change.
  * A row keeps its object from one rebuild to the next (the tree view knows
  * elements by identity), so a change to some projects repaints just their rows.
+ * Each row also says what of its project waits for the server (the outbox).
  */
 export class ProjectsViewModel implements ProjectsSource, vscode.Disposable {
   /** Fires the rows that changed in place, or undefined when the list itself changed. */
@@ -20,26 +21,27 @@ export class ProjectsViewModel implements ProjectsSource, vscode.Disposable {
   readonly onDidChange = this.changed.event;
   private cache: ProjectRow[] | undefined;
   private readonly byId = new Map<string, ProjectRow>();
+  /** Pending and conflict counts per project, as the rows show them. */
+  private counts = new Map<string, PendingCounts>();
   private readonly subscription: { dispose(): void };
-  /** Date.now() when rows were first built after a store load, and how many. */
-  firstBuilt: { at: number; count: number } | undefined;
 
   constructor(
     private readonly store: LocalStore,
     private readonly now: () => number = Date.now,
   ) {
     this.subscription = store.onDidChange((change) => {
-      if (change.kind !== 'projects') return;
+      if (change.kind !== 'projects') {
+        // A message or file of a project was edited, pushed or met a conflict: its row's counts may move.
+        if (change.reason === 'local' && change.projectId) this.countsMayHaveChanged(change.projectId);
+        return;
+      }
       if (change.reason === 'identity') this.byId.clear();
       this.update(change.reason === 'identity' ? undefined : change.ids);
     });
   }
 
   rows(): readonly ProjectRow[] {
-    if (!this.cache) {
-      this.cache = this.build();
-      if (!this.firstBuilt && this.store.identity) this.firstBuilt = { at: Date.now(), count: this.cache.length };
-    }
+    if (!this.cache) this.cache = this.build();
     return this.cache;
   }
 
@@ -54,7 +56,8 @@ export class ProjectsViewModel implements ProjectsSource, vscode.Disposable {
   }
 
   private build(): ProjectRow[] {
-    const fresh = projectRows(this.store.projects(), this.now());
+    this.counts = pendingCountsOf(this.store.localChanges());
+    const fresh = projectRows(this.store.projects(), this.now(), this.counts);
     const rows = fresh.map((r) => {
       const known = this.byId.get(r.id);
       return known ? Object.assign(known, r) : r;
@@ -62,6 +65,14 @@ export class ProjectsViewModel implements ProjectsSource, vscode.Disposable {
     this.byId.clear();
     for (const r of rows) this.byId.set(r.id, r);
     return rows;
+  }
+
+  private countsMayHaveChanged(projectId: string): void {
+    if (!this.cache || !this.byId.has(projectId)) return;
+    const now = pendingCountsOf(this.store.localChanges().filter((c) => c.projectId === projectId)).get(projectId);
+    const before = this.counts.get(projectId);
+    if ((now?.pending ?? 0) === (before?.pending ?? 0) && (now?.conflicts ?? 0) === (before?.conflicts ?? 0)) return;
+    this.update([projectId]);
   }
 
   /** `ids`: the projects that changed, when known. */

@@ -89,6 +89,11 @@ export class RealtimeServer {
   private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head);
   /** Asked per delivery whether to drop the socket instead (fault injection). */
   shouldDrop: () => boolean = () => false;
+  /**
+   * While true, committed writes are not announced at all (sockets stay open): a realtime message
+   * lost on the way, which only a pull (a sync round, Sync Now) makes up for.
+   */
+  muted = false;
 
   constructor(
     private readonly server: Server,
@@ -203,7 +208,7 @@ export class RealtimeServer {
   }
 
   private publish(event: DocumentEvent, doc: AppwriteDocument, ctx: DocumentChangeContext): void {
-    if (this.subscribers.size === 0) return;
+    if (this.subscribers.size === 0 || this.muted) return;
     const channels = documentChannels(ctx.databaseId, ctx.collectionId, doc.$id);
     const message = JSON.stringify({
       type: 'event',

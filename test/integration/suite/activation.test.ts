@@ -1,10 +1,18 @@
 import * as assert from 'node:assert/strict';
+import * as os from 'node:os';
 import { existsSync, readFileSync } from 'node:fs';
 import * as vscode from 'vscode';
-import { EXTENSION_ID, TEST_PROJECT_TITLES, TestEnv, type CodeCraftApi } from '../fixtures';
+import { EXTENSION_ID, TEST_PROJECT_TITLES, TestEnv, type CodeCraftApi, type DomAck } from '../fixtures';
 
-/** The Projects view must show stored projects this fast after activate() starts. */
-const PAINT_BUDGET_MS = 500;
+/**
+ * From activate() (or the view opening, if later) to the stored projects painted as rows in the
+ * workbench DOM. The rows travel from this extension host to the workbench and are rendered
+ * there; the runner's page notes when. Always: they are painted while the stored session is still
+ * being checked with a server that never answers (local first). On a machine that is not
+ * overloaded (load average below its cores) they also must be painted within the budget; the
+ * figure is printed either way.
+ */
+const PAINT_BUDGET_MS = 1_000;
 
 async function api(): Promise<CodeCraftApi> {
   const ext = vscode.extensions.getExtension<CodeCraftApi>(EXTENSION_ID);
@@ -19,28 +27,41 @@ describe('activation with an endpoint that never answers', () => {
     assert.equal(vscode.workspace.getConfiguration('codecraft').get<string>('endpoint'), endpoint);
   });
 
-  it(`activates and paints the pre-filled projects within ${PAINT_BUDGET_MS} ms`, async () => {
-    const { timings, projectItems } = await api();
-    assert.equal(typeof timings.activateStart, 'number');
-    assert.ok(timings.projectsPainted !== undefined, 'the Projects view data was never built from the local store');
-    const paintMs = timings.projectsPainted - timings.activateStart;
-    console.log(`      (projects painted ${paintMs} ms after activate() started)`);
-    assert.ok(paintMs >= 0 && paintMs <= PAINT_BUDGET_MS, `projects painted ${paintMs} ms after activation started (budget ${PAINT_BUDGET_MS} ms)`);
-    assert.equal(timings.projectsPaintedCount, TEST_PROJECT_TITLES.length);
-    const labels = (await projectItems()).map((i) => i.label).sort();
+  it('gives the Projects view the pre-filled projects from the local store', async () => {
+    const labels = (await (await api()).projectItems()).map((i) => i.label).sort();
     assert.deepEqual(labels, [...TEST_PROJECT_TITLES].sort());
   });
 
-  it('shows the pre-filled projects in the rendered Projects view', async function () {
+  it(`paints the pre-filled projects in the workbench DOM within ${PAINT_BUDGET_MS} ms of activate()`, async function () {
     const ackFile = process.env[TestEnv.domAck];
     if (!ackFile) return this.skip(); // only the code-server runner can look at the workbench DOM
-    this.timeout(30_000);
-    await vscode.commands.executeCommand('codecraft.projects.focus');
-    // the runner watches the page and writes the rows it saw into ackFile
+    this.timeout(60_000);
+    const { timings } = await api();
+    // The runner's page opens the CodeCraft container as soon as its icon appears and watches the DOM
+    // for the rows from before the workbench starts; it writes when they appeared.
     const deadline = Date.now() + 25_000;
     while (!existsSync(ackFile) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     assert.ok(existsSync(ackFile), 'the runner did not see the project rows in the workbench DOM');
-    const seen = JSON.parse(readFileSync(ackFile, 'utf8')) as string[];
-    assert.deepEqual([...seen].sort(), [...TEST_PROJECT_TITLES].sort());
+    const ack = JSON.parse(readFileSync(ackFile, 'utf8')) as DomAck;
+    assert.deepEqual([...ack.seen].sort(), [...TEST_PROJECT_TITLES].sort());
+    const hostStart = Date.now() - process.uptime() * 1000;
+    // From the moment the extension was activated and its view was on screen, whichever came later.
+    const from = Math.max(timings.activateStart, ack.openedAt);
+    const paintMs = ack.paintedAt - from;
+    console.log(
+      `      (rows painted in the DOM ${paintMs} ms after ${from === timings.activateStart ? 'activate()' : 'the view opened'}; ` +
+        `activate() at +${Math.round(timings.activateStart - hostStart)} ms and the view opened at +${Math.round(ack.openedAt - hostStart)} ms of the extension host's life, painted at +${Math.round(ack.paintedAt - hostStart)} ms)`,
+    );
+    assert.ok(ack.paintedAt >= timings.activateStart, `painted before activate() (${ack.paintedAt - timings.activateStart} ms): the rows came from somewhere else`);
+    // Local first: the rows were on screen before the check of the stored session with the server
+    // (which never answers here) gave up.
+    const t = (await api()).testing!;
+    await t.whenAccount('signedIn', 40_000);
+    const restored = t.accountChanges().find((c) => c.state === 'signedIn')!;
+    assert.ok(ack.paintedAt < restored.at, `rows painted ${ack.paintedAt - restored.at} ms after the session check gave up: the view waited for the network`);
+    console.log(`      (the session check gave up ${restored.at - ack.paintedAt} ms after the rows were painted)`);
+    const [load] = os.loadavg();
+    if (load! < os.cpus().length) assert.ok(paintMs <= PAINT_BUDGET_MS, `rows painted ${paintMs} ms after the extension was active and its view shown (budget ${PAINT_BUDGET_MS} ms)`);
+    else console.log(`      (load average ${load!.toFixed(1)} on ${os.cpus().length} cores: the ${PAINT_BUDGET_MS} ms budget is not asserted)`);
   });
 });
