@@ -6,7 +6,8 @@
  */
 import * as vscode from 'vscode';
 import { MessageSchema, parseBatch, ProjectFileSchema, ProjectSchema, type ProjectFile } from './core/model';
-import type { StoreIdentity } from './core/store';
+import type { LocalChange, StoreIdentity } from './core/store';
+import type { CollectionKind } from './core/model';
 import { registerAuth } from './vscode/auth';
 import { encodeSession, sessionKey } from './vscode/auth/storedSession';
 import { BACK, type PromptStep } from './vscode/auth/signInSteps';
@@ -14,9 +15,11 @@ import { registerChat } from './vscode/chat/chatPanel';
 import { codecraftResponder } from './vscode/chat/ports';
 import { StoreChatSource } from './vscode/chat/storeChatSource';
 import { registerCommands } from './vscode/commands';
+import { registerConflicts } from './vscode/conflicts';
 import { createContext, type CodeCraftContext, type Dialogs } from './vscode/context';
 import { registerFileSystem } from './vscode/fs/codecraftFileSystem';
-import { Commands, ContextKeys as Keys } from './vscode/ids';
+import type { PickShown } from './vscode/conflicts';
+import { Commands, ContextKeys as Keys, type ContextKey } from './vscode/ids';
 import { Log } from './vscode/log';
 import { registerStatus, type SyncStatusBar } from './vscode/statusBar';
 import { registerViews, type ViewsHandle } from './vscode/views';
@@ -59,6 +62,16 @@ export interface TestingApi {
   filesSelection(): string[];
   /** Waits until the account reaches `state` ('signedOut' | 'restoring' | 'signedIn'). */
   whenAccount(state: string, timeoutMs?: number): Promise<void>;
+  /** The sync decoration VS Code gets for a URI (badge, tooltip, theme colour id), if any. */
+  decoration(uri: vscode.Uri): { badge: string; tooltip: string; color: string } | undefined;
+  /** A file's sync state: pending, failed, conflict, deleted, duplicate — or undefined when in step. */
+  fileState(projectId: string, path: string): string | undefined;
+  /** A document's outbox entry, if a change of it waits. */
+  localChange(kind: CollectionKind, id: string): LocalChange | undefined;
+  /** What the pending-changes list (or the actions of one change) shows, while it is open. */
+  pendingList(): PickShown | undefined;
+  /** The value a `when`-clause context key was last set to. */
+  contextKey(key: ContextKey): unknown;
 }
 
 let running: CodeCraftContext | undefined;
@@ -76,7 +89,17 @@ export function activate(context: vscode.ExtensionContext): CodeCraftApi {
     // Chat: reads the stored conversation; sending arrives with the outbox.
     const chat = registerChat({ extensionUri: context.extensionUri, source: new StoreChatSource(ctx.store), responder: codecraftResponder, log: log.for('chat') });
     ctx.chat = chat;
-    context.subscriptions.push(...views.disposables, ...status.disposables, ...chat.disposables, ...registerFileSystem(ctx), ...registerAuth(ctx), ...registerCommands(ctx));
+    const conflicts = registerConflicts(ctx);
+    ctx.conflicts = conflicts.feature;
+    context.subscriptions.push(
+      ...views.disposables,
+      ...status.disposables,
+      ...chat.disposables,
+      ...conflicts.disposables,
+      ...registerFileSystem(ctx),
+      ...registerAuth(ctx),
+      ...registerCommands(ctx),
+    );
     const restored = start(ctx, activateStart);
     return api(ctx, context, activateStart, restored, views.handle, status.bar);
   } catch (e) {
@@ -240,6 +263,14 @@ function testingApi(ctx: CodeCraftContext, context: vscode.ExtensionContext, vie
     statusBar: () => (bar.shown ? { text: bar.shown.text, tooltip: bar.shown.tooltip, action: bar.shown.action } : undefined),
     projectsView: () => ({ description: views.projectsView.description, message: views.projectsView.message }),
     filesSelection: () => views.filesView.selection.map((n) => n.path),
+    decoration(uri) {
+      const spec = ctx.conflicts.decorations.specOf(uri);
+      return spec && { badge: spec.badge, tooltip: spec.tooltip, color: spec.color };
+    },
+    fileState: (projectId, path) => ctx.fileStates.state(projectId, path)?.kind,
+    localChange: (kind, id) => ctx.store.localChange(kind, id),
+    pendingList: () => ctx.conflicts.pickShown(),
+    contextKey: (key) => ctx.keys.get(key),
     whenAccount(state, timeoutMs = 20_000) {
       if (ctx.account.state.kind === state) return Promise.resolve();
       return new Promise((resolve, reject) => {

@@ -32,6 +32,17 @@ export const Commands = {
   copySlug: 'codecraft.copySlug',
   copyPath: 'codecraft.copyPath',
   showSyncProblem: 'codecraft.showSyncProblem',
+  showPendingChanges: 'codecraft.showPendingChanges',
+  compareWithServer: 'codecraft.compareWithServer',
+  mergeConflict: 'codecraft.mergeConflict',
+  keepMine: 'codecraft.keepMine',
+  takeTheirs: 'codecraft.takeTheirs',
+  restoreFile: 'codecraft.restoreFile',
+  discardChange: 'codecraft.discardChange',
+  retryChange: 'codecraft.retryChange',
+  keepBoth: 'codecraft.keepBoth',
+  keepThisOne: 'codecraft.keepThisOne',
+  compareWithOther: 'codecraft.compareWithOther',
 } as const;
 export type CommandId = (typeof Commands)[keyof typeof Commands];
 
@@ -46,6 +57,17 @@ export const CommandTitles: Record<CommandId, string> = {
   [Commands.copySlug]: 'Copy Slug',
   [Commands.copyPath]: 'Copy Path',
   [Commands.showSyncProblem]: 'Show Sync Problem',
+  [Commands.showPendingChanges]: 'Show Pending Changes',
+  [Commands.compareWithServer]: 'Compare with Server',
+  [Commands.mergeConflict]: 'Merge…',
+  [Commands.keepMine]: 'Keep Mine',
+  [Commands.takeTheirs]: 'Take Theirs',
+  [Commands.restoreFile]: 'Restore',
+  [Commands.discardChange]: 'Discard Local Change',
+  [Commands.retryChange]: 'Retry Sending',
+  [Commands.keepBoth]: 'Keep Both',
+  [Commands.keepThisOne]: 'Keep This One',
+  [Commands.compareWithOther]: 'Compare with the Other Version',
 };
 
 /** Commands that make no sense from the palette (they need a tree item, or are the status bar's). */
@@ -90,8 +112,29 @@ export const ContextKeys = {
   projectSelected: 'codecraft.projectSelected',
   /** A session is being restored or a sync round runs. */
   syncing: 'codecraft.syncing',
+  /**
+   * URIs (as strings) of `codecraft:` files in each sync state, for `resource in …` clauses
+   * (editor title, tabs, Explorer, palette): the resolve actions show where they apply.
+   */
+  conflictFiles: 'codecraft.conflictFiles',
+  deletedFiles: 'codecraft.deletedFiles',
+  duplicateFiles: 'codecraft.duplicateFiles',
+  failedFiles: 'codecraft.failedFiles',
+  pendingFiles: 'codecraft.pendingFiles',
 } as const;
 export type ContextKey = (typeof ContextKeys)[keyof typeof ContextKeys];
 
 export const UriScheme = 'codecraft';
+/** Read-only versions of a file beside the local one: the server's, the merge base, another writer's. */
+export const RemoteUriScheme = 'codecraft-remote';
+/** The merge editor's result while a merge is open; saving it writes the file and resolves its conflict. */
+export const MergeUriScheme = 'codecraft-merge';
+
+/** Theme colours of the sync-state decorations (themes can change them; defaults follow Git's). */
+export const ThemeColors = {
+  pending: 'codecraft.pendingForeground',
+  conflict: 'codecraft.conflictForeground',
+  failed: 'codecraft.failedForeground',
+} as const;
+export type ThemeColorId = (typeof ThemeColors)[keyof typeof ThemeColors];
 export const LogChannelName = 'CodeCraft';

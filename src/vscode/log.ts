@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { Logger } from '../core/ports';
 import { LogChannelName } from './ids';
 
-export type Component = 'store' | 'projects' | 'messages' | 'files' | 'sync' | 'fs' | 'chat' | 'auth' | 'main';
+export type Component = 'store' | 'projects' | 'messages' | 'files' | 'sync' | 'fs' | 'chat' | 'auth' | 'conflicts' | 'main';
 
 /** Header and field names whose values never reach the log. */
 const SECRET_KEYS = /(secret|password|session|token|jwt|cookie|authorization|x-appwrite-key)/i;

@@ -26,6 +26,13 @@ export function presentStatus(status: SyncStatus, now: number, account?: string)
   const who = account ? ` as ${account}` : '';
   const last = status.lastSync !== undefined ? `Last synced ${relativeTime(status.lastSync, now)}.` : 'Not synced yet.';
   const pending = status.pending > 0 ? `${plural(status.pending, 'change')} waiting to be sent.` : '';
+  const failed = status.failed ?? 0;
+  const refused = failed > 0 ? `${plural(failed, 'change')} refused by the server.` : '';
+  // Conflicts and refused changes wait for the user whatever else sync is doing: they stay counted.
+  const decisions = [status.conflicts > 0 ? plural(status.conflicts, 'conflict') : '', failed > 0 ? `${failed} not sent` : ''].filter(Boolean);
+  const waiting = decisions.length ? ` · ${decisions.join(' · ')}` : '';
+  const conflicting =
+    status.conflicts > 0 ? `${plural(status.conflicts, 'local edit')} ${status.conflicts === 1 ? 'conflicts' : 'conflict'} with newer versions on the server.` : '';
   const lines = (...parts: string[]) => parts.filter(Boolean).join(' ');
   switch (status.state) {
     case 'signedOut':
@@ -36,11 +43,20 @@ export function presentStatus(status: SyncStatus, now: number, account?: string)
       };
     case 'syncing':
       return {
-        text: `$(sync~spin) CodeCraft${status.pending > 0 ? ` · ${status.pending}` : ''}`,
-        tooltip: lines(`CodeCraft: syncing${who}…`, pending, last),
+        text: `$(sync~spin) CodeCraft${status.pending > 0 ? ` · ${status.pending}` : ''}${waiting}`,
+        tooltip: lines(`CodeCraft: syncing${who}…`, pending, conflicting, refused, last),
         action: 'syncNow',
       };
     case 'synced':
+      if (failed > 0) {
+        // "Synced" with a change the server refused would not be the truth.
+        return {
+          text: `$(warning) CodeCraft · ${failed} not sent`,
+          tooltip: lines(`CodeCraft: synced${who}, but ${plural(failed, 'change')} ${failed === 1 ? 'was' : 'were'} refused by the server.`, pending, 'Click to see them.'),
+          action: 'showProblem',
+          background: 'warning',
+        };
+      }
       return {
         text: `$(check) CodeCraft${status.pending > 0 ? ` · ${status.pending}` : ''}`,
         tooltip: lines(`CodeCraft: ${status.lastSync !== undefined ? `synced ${relativeTime(status.lastSync, now)}` : 'connected, not synced yet'}${who}.`, pending, 'Click to sync now.'),
@@ -48,19 +64,15 @@ export function presentStatus(status: SyncStatus, now: number, account?: string)
       };
     case 'offline':
       return {
-        text: `$(cloud-offline) CodeCraft${status.pending > 0 ? ` · ${status.pending} pending` : ''}`,
-        tooltip: lines(`CodeCraft: offline${who} — showing data saved on this machine.`, pending, last, 'Click to try again.'),
+        text: `$(cloud-offline) CodeCraft${status.pending > 0 ? ` · ${status.pending} pending` : ''}${waiting}`,
+        tooltip: lines(`CodeCraft: offline${who} — showing data saved on this machine.`, pending, conflicting, refused, last, 'Click to try again.'),
         action: 'syncNow',
         background: status.pending > 0 ? 'warning' : undefined,
       };
     case 'conflicts':
       return {
-        text: `$(warning) CodeCraft · ${plural(status.conflicts, 'conflict')}`,
-        tooltip: lines(
-          `CodeCraft: ${plural(status.conflicts, 'local edit')} ${status.conflicts === 1 ? 'conflicts' : 'conflict'} with newer versions on the server.`,
-          pending,
-          'Click to see them.',
-        ),
+        text: `$(warning) CodeCraft${waiting}`,
+        tooltip: lines(`CodeCraft: ${conflicting}`, refused, pending, 'Click to see them.'),
         action: 'showProblem',
         background: 'warning',
       };

@@ -4,6 +4,7 @@ import { timeOf } from '../../core/model';
 import { normalizePath } from '../../core/paths';
 import type { Logger } from '../../core/ports';
 import type { LocalStore } from '../../core/store';
+import type { LocalChanges } from '../../core/sync/localChanges';
 import { projectIdFromAuthority } from '../../core/uris';
 import type { CodeCraftContext } from '../context';
 import { toFileSystemError } from '../errors';
@@ -16,8 +17,9 @@ const MAX_CACHED_TREES = 8;
 
 /**
  * Serves `codecraft://<projectId>/<path>` from the local store, so a project's
- * files open in normal editors (with syntax highlighting) even offline. Read-only
- * for now: saving arrives together with background sync.
+ * files open in normal editors (with syntax highlighting) even offline. Saving
+ * writes the local version and queues it for the server; new folders, deletes
+ * and moves are not supported yet.
  */
 export class CodeCraftFileSystemProvider implements vscode.FileSystemProvider, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<vscode.FileChangeEvent[]>();
@@ -28,6 +30,7 @@ export class CodeCraftFileSystemProvider implements vscode.FileSystemProvider, v
   constructor(
     private readonly store: LocalStore,
     private readonly log: Logger,
+    private readonly changes?: LocalChanges,
   ) {
     this.subscription = store.onDidChange((c) => {
       if (c.reason === 'identity') {
@@ -84,9 +87,17 @@ export class CodeCraftFileSystemProvider implements vscode.FileSystemProvider, v
   createDirectory(uri: vscode.Uri): never {
     throw this.readOnly(uri);
   }
-  writeFile(uri: vscode.Uri): never {
-    throw this.readOnly(uri);
+
+  /** Saving a file: the local version at once, then the outbox (the rest of the writable provider is still to come). */
+  writeFile(uri: vscode.Uri, content: Uint8Array, options: { create: boolean; overwrite: boolean }): Promise<void> {
+    return this.guard(uri, async () => {
+      const { path } = await this.locate(uri);
+      const projectId = projectIdFromAuthority(uri.authority)!;
+      if (!this.changes || path === '') throw this.readOnly(uri);
+      await this.changes.writeFile(projectId, path, new TextDecoder().decode(content), options);
+    });
   }
+
   delete(uri: vscode.Uri): never {
     throw this.readOnly(uri);
   }
@@ -110,7 +121,7 @@ export class CodeCraftFileSystemProvider implements vscode.FileSystemProvider, v
   }
 
   private readOnly(uri: vscode.Uri): vscode.FileSystemError {
-    return vscode.FileSystemError.NoPermissions(`${uri.toString()} is read-only: saving CodeCraft files arrives with two-way sync`);
+    return vscode.FileSystemError.NoPermissions(`${uri.toString()} is read-only here: new folders, deletes and moves of CodeCraft files are not supported yet`);
   }
 
   private async locate(uri: vscode.Uri): Promise<{ tree: FileTree; path: string }> {
@@ -178,18 +189,11 @@ function statOf(node: FileTreeNode): vscode.FileStat {
     ctime: Number.isFinite(created) ? created : 0,
     mtime: Number.isFinite(updated) ? updated : 0,
     size: node.type === 'file' ? encoder.encode(doc?.content ?? '').byteLength : 0,
-    permissions: vscode.FilePermission.Readonly,
   };
 }
 
 /** The file-system feature: codecraft: URIs served from the local store. */
 export function registerFileSystem(ctx: CodeCraftContext): vscode.Disposable[] {
-  const provider = new CodeCraftFileSystemProvider(ctx.store, ctx.log.for('fs'));
-  return [
-    provider,
-    vscode.workspace.registerFileSystemProvider(UriScheme, provider, {
-      isCaseSensitive: true,
-      isReadonly: new vscode.MarkdownString('CodeCraft files are read-only in this version; saving arrives with two-way sync.'),
-    }),
-  ];
+  const provider = new CodeCraftFileSystemProvider(ctx.store, ctx.log.for('fs'), ctx.changes);
+  return [provider, vscode.workspace.registerFileSystemProvider(UriScheme, provider, { isCaseSensitive: true })];
 }

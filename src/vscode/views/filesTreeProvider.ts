@@ -22,6 +22,16 @@ export interface FilesSource {
   parent(node: FileNodeLike): FileNodeLike | undefined;
   /** Folder nodes whose children changed, or undefined for the whole tree. */
   readonly onDidChange: vscode.Event<readonly FileNodeLike[] | undefined>;
+  /** The node at a path of the shown project, as the view holds it. */
+  node?(path: string): FileNodeLike | undefined;
+}
+
+/** Each file's sync state (pending, conflict…), so a row's menu offers the actions that apply. */
+export interface FileStateSource {
+  /** The state of a path, if it has one: the row's contextValue becomes `file.<state>`. */
+  state(projectId: string, path: string): { kind: string } | undefined;
+  /** Paths whose state changed. */
+  readonly onDidChange: (listener: (refs: { projectId: string; path: string }[]) => unknown) => { dispose(): void };
 }
 
 export interface ExpansionMemory {
@@ -42,8 +52,18 @@ export class FilesTreeProvider implements vscode.TreeDataProvider<FileNodeLike>,
   constructor(
     private readonly source: FilesSource,
     private readonly expansion: ExpansionMemory,
+    private readonly states?: FileStateSource,
   ) {
     this.subscriptions.push(source.onDidChange((nodes) => this.changed.fire(nodes ? [...nodes] : undefined)));
+    if (states) {
+      this.subscriptions.push(
+        states.onDidChange((refs) => {
+          const shown = source.projectId();
+          const nodes = refs.filter((r) => r.projectId === shown && r.path !== '').map((r) => source.node?.(r.path)).filter((n): n is FileNodeLike => n !== undefined);
+          if (nodes.length) this.changed.fire(nodes);
+        }),
+      );
+    }
   }
 
   getTreeItem(node: FileNodeLike): vscode.TreeItem {
@@ -62,7 +82,8 @@ export class FilesTreeProvider implements vscode.TreeDataProvider<FileNodeLike>,
     item.id = node.id;
     item.label = node.name;
     item.tooltip = node.path;
-    item.contextValue = isDir ? 'folder' : 'file';
+    const state = isDir ? undefined : this.states?.state(projectId, node.path);
+    item.contextValue = isDir ? 'folder' : state ? `file.${state.kind}` : 'file';
     if (isDir) {
       item.iconPath = vscode.ThemeIcon.Folder;
     } else {

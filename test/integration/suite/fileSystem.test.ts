@@ -60,8 +60,8 @@ describe('codecraft:// files served from the local store', () => {
     }
   });
 
-  it('refuses writes plainly while it is read-only, and the file is unchanged', async () => {
-    await assert.rejects(Promise.resolve(vscode.workspace.fs.writeFile(uri('/src/App.tsx'), new TextEncoder().encode('x'))), (e: unknown) => {
+  it('refuses what it cannot do yet (new folders) plainly, and the files are unchanged', async () => {
+    await assert.rejects(Promise.resolve(vscode.workspace.fs.createDirectory(uri('/src/new-folder'))), (e: unknown) => {
       assert.ok(e instanceof vscode.FileSystemError);
       assert.match(String((e as Error).message), /read-only/);
       return true;
