@@ -7,9 +7,14 @@
  *   phase 2  index.js     a fresh extension host (a reload) asserts activation, timings, commands, offline
  *   phase 3  signin.js    signs in to the local backend (demo seed) through the Sign In prompts
  *   phase 4  signedin.js  a reload: the session restored, the views, Sync Now, Sign Out
+ *   phase 5  conflicts.js signs in again; another device (the SDK with the backend's API key) edits the
+ *                         same files: decorations, Compare, Merge, Keep Mine / Take Theirs, Restore,
+ *                         Keep Both, the save-time guard, the pending list offline and Retry
  *
  * The runner starts the local backend (in this process) with two test-only routes (open realtime
- * sockets; drop the demo user's sessions) and passes its URL to the extension host.
+ * sockets; drop the demo user's sessions) and passes its URL to the extension host, with a control
+ * channel beside it (it answers while the backend is offline: take it offline and back, hold the
+ * extension's next update of a document until another device has written it) and its API key.
  *
  * Runner choice: desktop VS Code through @vscode/test-electron when it can be downloaded (a quick
  * probe) and a display exists; otherwise code-server 4.100.3 (VS Code 1.100.3) driven by headless
@@ -18,6 +23,7 @@
  * Exit code: 0 all passed, 1 a test failed, 2 the run itself could not complete.
  */
 import { execFileSync } from 'node:child_process';
+import { createServer, type IncomingMessage } from 'node:http';
 import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,7 +33,7 @@ import { QUIET_SETTINGS, startCodeServer, type CodeServer } from './codeServer';
 import { runExtensionTestsPhase, waitForPersistedGlobalState } from './extHostRunner';
 import { ARTIFACTS, CACHE, CS_VERSION, EXTENSION_ID, INTEGRATION_OUT, ROOT, VSCODE_VERSION, artifactsDir, missingPrerequisite } from './paths';
 import { installExitHandlers, removeOnExit } from './processes';
-import { BackendProbe, DEMO, TEST_PROJECTS, TEST_PROJECT_TITLES, TestEnv } from '../integration/fixtures';
+import { BackendProbe, ControlRoutes, DEMO, TEST_PROJECTS, TEST_PROJECT_TITLES, TestEnv } from '../integration/fixtures';
 import { startBackend, type Backend } from '../backend/index';
 import type { Page } from 'playwright-core';
 import { treeItem, viewPaneHeader } from './workbench';
@@ -37,6 +43,7 @@ const PREFILL = join(INTEGRATION_OUT, 'prefill.js');
 const SUITE = join(INTEGRATION_OUT, 'index.js');
 const SIGNIN = join(INTEGRATION_OUT, 'signin.js');
 const SIGNEDIN = join(INTEGRATION_OUT, 'signedin.js');
+const CONFLICTS = join(INTEGRATION_OUT, 'conflicts.js');
 
 /** The phases, in order; `persisted`: text the extension's globalState must hold before the next reload. */
 const PHASES = [
@@ -44,6 +51,7 @@ const PHASES = [
   { name: 'phase 2 (reload: fresh extension host, same user data and browser profile)', tests: SUITE, shot: 'phase2-suite', domCheck: true },
   { name: 'phase 3 (sign in to the local backend through the prompts)', tests: SIGNIN, shot: 'phase3-signin', persisted: DEMO.recipeBox.id },
   { name: 'phase 4 (reload: restored session, views, Sync Now, Sign Out)', tests: SIGNEDIN, shot: 'phase4-signedin' },
+  { name: 'phase 5 (sign in again; conflicts with another device, the pending list)', tests: CONFLICTS, shot: 'phase5-conflicts' },
 ] as const;
 
 /** The local backend with the demo seed, plus the test-only routes the suites probe. */
@@ -56,6 +64,59 @@ async function startTestBackend(): Promise<Backend> {
   });
   return backend;
 }
+/**
+ * The control channel (see ControlRoutes): its own HTTP server, so it answers while the backend is
+ * offline. Holding an update: the extension's next PATCH of that document waits (the backend's
+ * write hook) until released, so another device can write first — a conflict every time, no race.
+ */
+async function startControl(backend: Backend): Promise<{ url: string; close(): Promise<void> }> {
+  let held: { waiting: boolean; release: () => void } | undefined;
+  const read = async (req: IncomingMessage): Promise<Record<string, unknown>> => {
+    let text = '';
+    for await (const chunk of req) text += String(chunk);
+    return text ? (JSON.parse(text) as Record<string, unknown>) : {};
+  };
+  const server = createServer((req, res) => {
+    const reply = (status: number, body: unknown) => {
+      res.writeHead(status, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    void (async () => {
+      const body = await read(req);
+      const route = `${req.method} ${new URL(req.url ?? '/', 'http://control').pathname}`;
+      if (route === `POST ${ControlRoutes.offline}`) await backend.faults.goOffline(Number(body.ms ?? 60_000));
+      else if (route === `POST ${ControlRoutes.online}`) await backend.faults.goOnline();
+      else if (route === `POST ${ControlRoutes.holdUpdate}`) {
+        held?.release();
+        let release!: () => void;
+        const gate = new Promise<void>((r) => (release = r));
+        const hold = { waiting: false, release };
+        held = hold;
+        backend.faults.onceBeforeUpdate(String(body.collectionId), String(body.documentId), async () => {
+          hold.waiting = true;
+          await gate;
+        });
+      } else if (route === `GET ${ControlRoutes.holdUpdate}`) return reply(200, { waiting: held?.waiting ?? false });
+      else if (route === `POST ${ControlRoutes.releaseUpdate}`) {
+        held?.release();
+        held = undefined;
+      } else return reply(404, { error: route });
+      reply(200, {});
+    })().catch((e: unknown) => reply(500, { error: String(e) }));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((r) => {
+        held?.release();
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
+
 const PROBE_TIMEOUT_MS = 8_000;
 
 const log = (s: string): void => {
@@ -101,7 +162,12 @@ async function chooseRunner(): Promise<Choice> {
 }
 
 /** Desktop VS Code via @vscode/test-electron: every phase with one --user-data-dir. */
-async function runOnElectron(executable: string, hole: BlackHole, backend: Backend, state: string): Promise<number> {
+/** What every phase's extension host is told: the endpoints, the backend, its control channel and API key. */
+function testEnv(hole: BlackHole, backend: Backend, control: string): Record<string, string> {
+  return { [TestEnv.endpoint]: hole.endpoint, [TestEnv.backend]: backend.url, [TestEnv.control]: control, [TestEnv.apiKey]: backend.apiKey };
+}
+
+async function runOnElectron(executable: string, hole: BlackHole, backend: Backend, control: string, state: string): Promise<number> {
   const { runTests } = await import('@vscode/test-electron');
   const userDataDir = join(state, 'user-data');
   const folder = join(state, 'workspace');
@@ -111,7 +177,7 @@ async function runOnElectron(executable: string, hole: BlackHole, backend: Backe
   const common = {
     vscodeExecutablePath: executable,
     extensionDevelopmentPath: EXT_DEV_PATH,
-    extensionTestsEnv: { [TestEnv.endpoint]: hole.endpoint, [TestEnv.backend]: backend.url },
+    extensionTestsEnv: testEnv(hole, backend, control),
     launchArgs: [folder, '--user-data-dir', userDataDir, '--extensions-dir', join(state, 'extensions'),
       '--disable-workspace-trust', '--skip-welcome', '--skip-release-notes', '--disable-gpu'],
   };
@@ -130,7 +196,7 @@ async function runOnElectron(executable: string, hole: BlackHole, backend: Backe
 }
 
 /** code-server + headless Chromium: every phase in one code-server and one browser profile. */
-async function runOnCodeServer(hole: BlackHole, backend: Backend, state: string): Promise<number> {
+async function runOnCodeServer(hole: BlackHole, backend: Backend, control: string, state: string): Promise<number> {
   const outDir = artifactsDir('vscode');
   const shots = join(outDir, 'screenshots');
   rmSync(shots, { recursive: true, force: true });
@@ -142,7 +208,7 @@ async function runOnCodeServer(hole: BlackHole, backend: Backend, state: string)
       state: join(state, 'cs'),
       logFile: join(outDir, 'code-server.log'),
       settings: { 'codecraft.endpoint': hole.endpoint },
-      env: { [TestEnv.endpoint]: hole.endpoint, [TestEnv.domAck]: ackFile, [TestEnv.backend]: backend.url },
+      env: { ...testEnv(hole, backend, control), [TestEnv.domAck]: ackFile },
     });
     log(`code-server ${CS_VERSION} (pid ${cs.pid}) on ${cs.url}`);
     browser = await launchBrowser({ profileDir: join(state, 'browser'), shotsDir: shots });
@@ -210,13 +276,18 @@ async function main(): Promise<number> {
   log(`black-hole endpoint ${hole.endpoint} (accepts, never answers)`);
   const backend = await startTestBackend();
   log(`local backend (demo seed) ${backend.url}`);
+  const control = await startControl(backend);
   const state = mkdtempSync(join(tmpdir(), 'ccvt-'));
   removeOnExit(state);
   let code = 2;
   try {
-    code = choice.runner === 'electron' ? await runOnElectron(choice.executable, hole, backend, state) : await runOnCodeServer(hole, backend, state);
+    code =
+      choice.runner === 'electron'
+        ? await runOnElectron(choice.executable, hole, backend, control.url, state)
+        : await runOnCodeServer(hole, backend, control.url, state);
   } finally {
     await hole.close();
+    await control.close();
     await backend.stop();
     const ack = join(state, 'dom-ack.json');
     if (existsSync(ack)) log(`rows seen in the workbench DOM: ${readFileSync(ack, 'utf8')}`);

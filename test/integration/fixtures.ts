@@ -16,6 +16,22 @@ export const TestEnv = {
   domAck: 'CODECRAFT_TEST_DOM_ACK',
   /** the local backend (demo seed) the runner started, e.g. http://127.0.0.1:PORT/v1 */
   backend: 'CODECRAFT_TEST_BACKEND',
+  /** the runner's control channel beside that backend (see ControlRoutes), e.g. http://127.0.0.1:PORT */
+  control: 'CODECRAFT_TEST_CONTROL',
+  /** that backend's full-access API key: "another device" writing with the official SDK */
+  apiKey: 'CODECRAFT_TEST_API_KEY',
+} as const;
+
+/** Routes of the runner's control channel (its own server: it answers while the backend is offline). */
+export const ControlRoutes = {
+  /** POST { ms } → the backend goes offline (connections refused) for ms, or until /online */
+  offline: '/offline',
+  /** POST → the backend is back now */
+  online: '/online',
+  /** POST { collectionId, documentId } → the next update of that document by the extension waits; GET → { waiting } */
+  holdUpdate: '/hold-update',
+  /** POST → the held update goes on */
+  releaseUpdate: '/release-update',
 } as const;
 
 /** Test-only routes the runners add to the local backend they start (never part of the backend itself). */
