@@ -43,6 +43,7 @@ export const Commands = {
   keepBoth: 'codecraft.keepBoth',
   keepThisOne: 'codecraft.keepThisOne',
   compareWithOther: 'codecraft.compareWithOther',
+  completeMerge: 'codecraft.completeMerge',
 } as const;
 export type CommandId = (typeof Commands)[keyof typeof Commands];
 
@@ -68,6 +69,7 @@ export const CommandTitles: Record<CommandId, string> = {
   [Commands.keepBoth]: 'Keep Both',
   [Commands.keepThisOne]: 'Keep This One',
   [Commands.compareWithOther]: 'Compare with the Other Version',
+  [Commands.completeMerge]: 'Complete Merge',
 };
 
 /** Commands that make no sense from the palette (they need a tree item, or are the status bar's). */

@@ -63,6 +63,8 @@ const STATE_KEYS: Record<FileSyncKind, ContextKey> = {
 
 /** The command VS Code 1.100 opens its merge editor with (GitLens uses it too); internal, so it may go. */
 const OPEN_MERGE_EDITOR = '_open.mergeEditor';
+/** The merge editor's "Complete Merge" (saves the result, closes the editor). */
+const COMPLETE_MERGE = 'mergeEditor.acceptMerge';
 
 /** A merge editor's tab input: in VS Code 1.100's API object, though not in its typings. */
 export interface MergeTabInput {
@@ -549,5 +551,7 @@ export const conflictHandlers = {
   [Commands.keepBoth]: (ctx: CodeCraftContext, arg?: unknown) => ctx.conflicts.keepBoth(arg),
   [Commands.keepThisOne]: (ctx: CodeCraftContext, arg?: unknown) => ctx.conflicts.keepThisOne(arg),
   [Commands.compareWithOther]: (ctx: CodeCraftContext, arg?: unknown) => ctx.conflicts.compareWithOther(arg),
+  // VS Code's own button is Git's; this one completes a CodeCraft merge (saving its result does the rest).
+  [Commands.completeMerge]: () => vscode.commands.executeCommand(COMPLETE_MERGE),
 } satisfies Partial<Record<string, (ctx: CodeCraftContext, arg?: unknown) => unknown>>;
 

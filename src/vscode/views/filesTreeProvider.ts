@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { fileNodeId } from '../../core/fileTree';
 import { projectAuthority } from '../../core/uris';
 import { UriScheme } from '../ids';
 
@@ -22,8 +23,6 @@ export interface FilesSource {
   parent(node: FileNodeLike): FileNodeLike | undefined;
   /** Folder nodes whose children changed, or undefined for the whole tree. */
   readonly onDidChange: vscode.Event<readonly FileNodeLike[] | undefined>;
-  /** The node at a path of the shown project, as the view holds it. */
-  node?(path: string): FileNodeLike | undefined;
 }
 
 /** Each file's sync state (pending, conflict…), so a row's menu offers the actions that apply. */
@@ -48,6 +47,8 @@ export class FilesTreeProvider implements vscode.TreeDataProvider<FileNodeLike>,
   private readonly changed = new vscode.EventEmitter<FileNodeLike | FileNodeLike[] | undefined | void>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly subscriptions: vscode.Disposable[] = [this.changed];
+  /** The nodes given to the view, by id: the ones to name when a row must repaint. */
+  private readonly handedOut = new Map<string, FileNodeLike>();
 
   constructor(
     private readonly source: FilesSource,
@@ -59,7 +60,11 @@ export class FilesTreeProvider implements vscode.TreeDataProvider<FileNodeLike>,
       this.subscriptions.push(
         states.onDidChange((refs) => {
           const shown = source.projectId();
-          const nodes = refs.filter((r) => r.projectId === shown && r.path !== '').map((r) => source.node?.(r.path)).filter((n): n is FileNodeLike => n !== undefined);
+          // The node objects the view holds (a rebuilt tree has new ones for rows it did not repaint).
+          const nodes = refs
+            .filter((r) => r.projectId === shown && r.path !== '')
+            .map((r) => this.handedOut.get(fileNodeId(r.projectId, r.path)))
+            .filter((n): n is FileNodeLike => n !== undefined);
           if (nodes.length) this.changed.fire(nodes);
         }),
       );
@@ -94,7 +99,12 @@ export class FilesTreeProvider implements vscode.TreeDataProvider<FileNodeLike>,
   }
 
   getChildren(node?: FileNodeLike): FileNodeLike[] {
-    return [...(node ? this.source.children(node) : this.source.roots())];
+    const children = [...(node ? this.source.children(node) : this.source.roots())];
+    if (this.states) {
+      if (!node) this.handedOut.clear();
+      for (const c of children) this.handedOut.set(c.id, c);
+    }
+    return children;
   }
 
   getParent(node: FileNodeLike): FileNodeLike | undefined {
