@@ -8,7 +8,7 @@ import { join } from 'node:path';
 const src = 'test/integration';
 const out = 'out/test/integration';
 /** Each phase: its entry module and the folder of its tests. */
-const phases = { index: 'suite', prefill: 'prefill', signin: 'signin', signedin: 'signedin', debugging: 'debugging', production: 'production' };
+const phases = { index: 'suite', prefill: 'prefill', signin: 'signin', signedin: 'signedin', debugging: 'debugging', conflicts: 'conflicts', production: 'production' };
 const tests = (dir) => readdirSync(join(src, dir)).filter((f) => f.endsWith('.test.ts')).map((f) => join(src, dir, f));
 
 rmSync(out, { recursive: true, force: true });

@@ -6,8 +6,9 @@
  */
 import * as vscode from 'vscode';
 import { MessageSchema, parseBatch, ProjectFileSchema, ProjectSchema, type ProjectFile } from './core/model';
-import type { StoreIdentity } from './core/store';
+import type { LocalChange, StoreIdentity } from './core/store';
 import type { SyncStatus } from './core/syncStatus';
+import type { CollectionKind } from './core/model';
 import { registerAuth } from './vscode/auth';
 import { decodeSession, encodeSession, sessionKey } from './vscode/auth/storedSession';
 import { BACK, type PromptStep } from './vscode/auth/signInSteps';
@@ -16,10 +17,12 @@ import { registerChat } from './vscode/chat/chatPanel';
 import { EngineChatSource } from './vscode/chat/engineChatSource';
 import { codecraftResponder } from './vscode/chat/ports';
 import { registerCommands } from './vscode/commands';
+import { registerConflicts } from './vscode/conflicts';
 import { createContext, type CodeCraftContext, type Dialogs } from './vscode/context';
 import { registerDebugging } from './vscode/debugging';
 import { registerFileSystem } from './vscode/fs/codecraftFileSystem';
-import { Commands, ContextKeys as Keys } from './vscode/ids';
+import type { PickShown } from './vscode/conflicts';
+import { Commands, ContextKeys as Keys, type ContextKey } from './vscode/ids';
 import { Log } from './vscode/log';
 import { registerStatus, type SyncStatusBar } from './vscode/statusBar';
 import { registerViews, type ViewsHandle } from './vscode/views';
@@ -88,6 +91,16 @@ export interface TestingApi {
   syncStatus(): SyncStatus;
   /** Every change of the account's state since activation, with Date.now() when it happened. */
   accountChanges(): { state: string; at: number }[];
+  /** The sync decoration VS Code gets for a URI (badge, tooltip, theme colour id), if any. */
+  decoration(uri: vscode.Uri): { badge: string; tooltip: string; color: string } | undefined;
+  /** A file's sync state: pending, failed, conflict, deleted, duplicate — or undefined when in step. */
+  fileState(projectId: string, path: string): string | undefined;
+  /** A document's outbox entry, if a change of it waits. */
+  localChange(kind: CollectionKind, id: string): LocalChange | undefined;
+  /** What the pending-changes list (or the actions of one change) shows, while it is open. */
+  pendingList(): PickShown | undefined;
+  /** The value a `when`-clause context key was last set to. */
+  contextKey(key: ContextKey): unknown;
 }
 
 let running: CodeCraftContext | undefined;
@@ -119,8 +132,19 @@ export function activate(context: vscode.ExtensionContext): CodeCraftApi {
       },
     });
     ctx.chat = chat;
+    const conflicts = registerConflicts(ctx);
+    ctx.conflicts = conflicts.feature;
     const files = registerFileSystem(ctx);
-    context.subscriptions.push(...views.disposables, ...status.disposables, ...chat.disposables, ...files.disposables, ...registerAuth(ctx), ...registerDebugging(ctx), ...registerCommands(ctx));
+    context.subscriptions.push(
+      ...views.disposables,
+      ...status.disposables,
+      ...chat.disposables,
+      ...conflicts.disposables,
+      ...files.disposables,
+      ...registerAuth(ctx),
+      ...registerDebugging(ctx),
+      ...registerCommands(ctx),
+    );
     // Disposed last (VS Code disposes subscriptions in order): what stops before it may still log.
     context.subscriptions.push(log);
     const restored = start(ctx, activateStart);
@@ -337,6 +361,14 @@ function testingApi(ctx: CodeCraftContext, context: vscode.ExtensionContext, vie
       const secret = decodeSession(await context.secrets.get(sessionKey(identity.endpoint, identity.project)))?.secret;
       return secret !== undefined && text.includes(secret);
     },
+    decoration(uri) {
+      const spec = ctx.conflicts.decorations.specOf(uri);
+      return spec && { badge: spec.badge, tooltip: spec.tooltip, color: spec.color };
+    },
+    fileState: (projectId, path) => ctx.fileStates.state(projectId, path)?.kind,
+    localChange: (kind, id) => ctx.store.localChange(kind, id),
+    pendingList: () => ctx.conflicts.pickShown(),
+    contextKey: (key) => ctx.keys.get(key),
     whenAccount(state, timeoutMs = 20_000) {
       if (ctx.account.state.kind === state) return Promise.resolve();
       return new Promise((resolve, reject) => {

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { sameIdentity } from '../core/store';
 import { signInInteractively, signOutInteractively } from './auth/authCommands';
+import { conflictHandlers } from './conflicts';
 import type { CodeCraftContext } from './context';
 import { editHandlers } from './editCommands';
 import { CommandTitles, Commands, type CommandId } from './ids';
@@ -28,6 +29,7 @@ const handlers: Record<CommandId, Handler> = {
   [Commands.inspectLocalData]: (ctx) => inspectLocalData(ctx),
   [Commands.copyDiagnostics]: (ctx) => copyDiagnostics(ctx),
   ...editHandlers,
+  ...conflictHandlers,
 };
 
 /** Registers every contributed command; a failure goes through the error boundary, never back to VS Code. */
@@ -88,9 +90,9 @@ async function showSyncProblem(ctx: CodeCraftContext): Promise<void> {
     else if (pick === 'Show Log') ctx.log.show();
     return;
   }
-  if (status.state === 'conflicts') {
-    const pick = await ctx.ui.dialogs.show('warning', `CodeCraft: ${status.conflicts} local edit(s) conflict with newer versions on the server.`, {}, 'Show Log');
-    if (pick) ctx.log.show();
+  if (status.state === 'conflicts' || (status.failed ?? 0) > 0) {
+    // The list says what each one is and offers its choices.
+    await vscode.commands.executeCommand(Commands.showPendingChanges);
     return;
   }
   await vscode.commands.executeCommand(Commands.syncNow);

@@ -20,6 +20,8 @@ import { Connections } from './connection';
 import { ContextKeys } from './contextKeys';
 import { ErrorBoundary } from './errors';
 import type { ChatFeature } from './chat/chatPanel';
+import type { ConflictsFeature } from './conflicts';
+import { FileSyncStates } from './conflicts/fileStates';
 import type { Log } from './log';
 import { windowQuestions, type Questions } from './questions';
 import { EngineSync } from './engineSync';
@@ -74,6 +76,10 @@ export interface CodeCraftContext {
   readonly projects: ProjectsViewModel;
   readonly files: FilesViewModel;
   readonly projectsTree: ProjectsTreeProvider;
+  /** Each file's sync state (pending, refused, in conflict, shared path): decorations, menus, notifications. */
+  readonly fileStates: FileSyncStates;
+  /** The conflict flow and the pending list (set once the feature is registered). */
+  conflicts: ConflictsFeature;
   /** Hook for the conflict flow (a message until it exists). */
   conflict(e: ConflictError): void;
   /** The chat panels (set once the chat feature is registered). */
@@ -139,6 +145,7 @@ export function createContext(extension: vscode.ExtensionContext, log: Log): { c
   const projects = new ProjectsViewModel(store);
   const files = new FilesViewModel(store, log.for('files'));
   const projectsTree = new ProjectsTreeProvider(projects);
+  const fileStates = new FileSyncStates(store);
   const ctx: CodeCraftContext = {
     extension,
     log,
@@ -157,6 +164,9 @@ export function createContext(extension: vscode.ExtensionContext, log: Log): { c
     projects,
     files,
     projectsTree,
+    fileStates,
+    // Set by registerConflicts() in activate(), before any command is registered.
+    conflicts: undefined as unknown as ConflictsFeature,
     conflict,
     chat: { open: async () => undefined },
   };
@@ -167,6 +177,6 @@ export function createContext(extension: vscode.ExtensionContext, log: Log): { c
     void store.refresh();
     sync.current?.poke('focus');
   });
-  const disposables: vscode.Disposable[] = [focus, sync, account, connections, projects, files, projectsTree, config, store];
+  const disposables: vscode.Disposable[] = [focus, sync, account, connections, projects, files, projectsTree, fileStates, config, store];
   return { ctx, disposables };
 }

@@ -44,6 +44,9 @@ export class EngineSync implements SyncService {
   private readonly perEngine: Disposable[] = [];
   private readonly emitter: Emitter<SyncStatus>;
   readonly onDidChangeStatus: Event<SyncStatus>;
+  private readonly conflictEmitter: Emitter<LocalChange[]>;
+  /** New conflicts, whichever account's engine found them (each is told once). */
+  readonly onDidConflict: Event<LocalChange[]>;
   private readonly subscriptions: Disposable[];
   private readonly clock: Clock;
   private _status: SyncStatus = { ...SIGNED_OUT_STATUS };
@@ -55,6 +58,8 @@ export class EngineSync implements SyncService {
     this.clock = o.clock ?? systemClock;
     this.emitter = new Emitter((e) => o.log.error(`A sync status listener failed: ${String(e)}`));
     this.onDidChangeStatus = this.emitter.event;
+    this.conflictEmitter = new Emitter((e) => o.log.error(`A conflict listener failed: ${String(e)}`));
+    this.onDidConflict = this.conflictEmitter.event;
     this.subscriptions = [
       o.connections.onDidChange((c) => this.use(c.connection)),
       o.onDidChangeSettings(() => {
@@ -96,6 +101,7 @@ export class EngineSync implements SyncService {
     for (const d of this.subscriptions) d.dispose();
     this.use(undefined);
     this.emitter.dispose();
+    this.conflictEmitter.dispose();
   }
 
   private use(connection: Connection | undefined): void {
@@ -138,7 +144,10 @@ export class EngineSync implements SyncService {
       // Known to be unreachable (the session check gave up): a round still trying is shown as offline.
       connection.onDidChangeReachability(() => this.fromEngine(engine.status)),
       engine.onDidNeedSignIn((e) => this.o.onBackgroundError(e)),
-      engine.onDidConflict((list) => this.o.onConflicts?.(list)),
+      engine.onDidConflict((list) => {
+        this.o.onConflicts?.(list);
+        this.conflictEmitter.fire(list);
+      }),
     );
     engine.start();
     this.fromEngine(engine.status);

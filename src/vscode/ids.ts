@@ -45,6 +45,18 @@ export const Commands = {
   newFolder: 'codecraft.newFolder',
   renameFile: 'codecraft.renameFile',
   deleteFile: 'codecraft.deleteFile',
+  showPendingChanges: 'codecraft.showPendingChanges',
+  compareWithServer: 'codecraft.compareWithServer',
+  mergeConflict: 'codecraft.mergeConflict',
+  keepMine: 'codecraft.keepMine',
+  takeTheirs: 'codecraft.takeTheirs',
+  restoreFile: 'codecraft.restoreFile',
+  discardChange: 'codecraft.discardChange',
+  retryChange: 'codecraft.retryChange',
+  keepBoth: 'codecraft.keepBoth',
+  keepThisOne: 'codecraft.keepThisOne',
+  compareWithOther: 'codecraft.compareWithOther',
+  completeMerge: 'codecraft.completeMerge',
 } as const;
 export type CommandId = (typeof Commands)[keyof typeof Commands];
 
@@ -70,6 +82,18 @@ export const CommandTitles: Record<CommandId, string> = {
   [Commands.newFolder]: 'New Folder…',
   [Commands.renameFile]: 'Rename…',
   [Commands.deleteFile]: 'Delete…',
+  [Commands.showPendingChanges]: 'Show Pending Changes',
+  [Commands.compareWithServer]: 'Compare with Server',
+  [Commands.mergeConflict]: 'Merge…',
+  [Commands.keepMine]: 'Keep Mine',
+  [Commands.takeTheirs]: 'Take Theirs',
+  [Commands.restoreFile]: 'Restore',
+  [Commands.discardChange]: 'Discard Local Change',
+  [Commands.retryChange]: 'Retry Sending',
+  [Commands.keepBoth]: 'Keep Both',
+  [Commands.keepThisOne]: 'Keep This One',
+  [Commands.compareWithOther]: 'Compare with the Other Version',
+  [Commands.completeMerge]: 'Complete Merge',
 };
 
 /** The commands of editCommands.ts. */
@@ -134,10 +158,31 @@ export const ContextKeys = {
   projectSelected: 'codecraft.projectSelected',
   /** A session is being restored or a sync round runs. */
   syncing: 'codecraft.syncing',
+  /**
+   * URIs (as strings) of `codecraft:` files in each sync state, for `resource in …` clauses
+   * (editor title, tabs, Explorer, palette): the resolve actions show where they apply.
+   */
+  conflictFiles: 'codecraft.conflictFiles',
+  deletedFiles: 'codecraft.deletedFiles',
+  duplicateFiles: 'codecraft.duplicateFiles',
+  failedFiles: 'codecraft.failedFiles',
+  pendingFiles: 'codecraft.pendingFiles',
 } as const;
 export type ContextKey = (typeof ContextKeys)[keyof typeof ContextKeys];
 
 export const UriScheme = 'codecraft';
 /** The read-only JSON document of Inspect Local Data. */
 export const InspectScheme = 'codecraft-inspect';
+/** Read-only versions of a file beside the local one: the server's, the merge base, another writer's. */
+export const RemoteUriScheme = 'codecraft-remote';
+/** The merge editor's result while a merge is open; saving it writes the file and resolves its conflict. */
+export const MergeUriScheme = 'codecraft-merge';
+
+/** Theme colours of the sync-state decorations (themes can change them; defaults follow Git's). */
+export const ThemeColors = {
+  pending: 'codecraft.pendingForeground',
+  conflict: 'codecraft.conflictForeground',
+  failed: 'codecraft.failedForeground',
+} as const;
+export type ThemeColorId = (typeof ThemeColors)[keyof typeof ThemeColors];
 export const LogChannelName = 'CodeCraft';

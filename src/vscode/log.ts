@@ -4,7 +4,7 @@ import { LogRing, type LogLevelName } from './logRing';
 import { LogChannelName } from './ids';
 import { redact, redactText } from './redaction';
 
-export type Component = 'store' | 'projects' | 'messages' | 'files' | 'sync' | 'fs' | 'chat' | 'auth' | 'main';
+export type Component = 'store' | 'projects' | 'messages' | 'files' | 'sync' | 'fs' | 'chat' | 'auth' | 'conflicts' | 'main';
 
 export { redact };
 

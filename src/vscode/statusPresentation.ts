@@ -98,17 +98,34 @@ function headline(status: SyncStatus, now: number, account: string | undefined):
   const who = account ? ` as ${account}` : '';
   const last = status.lastSync !== undefined ? `Last synced ${relativeTime(status.lastSync, now)}.` : 'Not synced yet.';
   const pending = status.pending > 0 ? `${plural(status.pending, 'change')} waiting to be sent.` : '';
+  const failed = status.failed ?? 0;
+  const refused = failed > 0 ? `${plural(failed, 'change')} refused by the server.` : '';
+  // Conflicts and refused changes wait for the user whatever else sync is doing: they stay counted.
+  const decisions = [status.conflicts > 0 ? plural(status.conflicts, 'conflict') : '', failed > 0 ? `${failed} not sent` : ''].filter(Boolean);
+  const waiting = decisions.length ? ` · ${decisions.join(' · ')}` : '';
+  const conflicting =
+    status.conflicts > 0 ? `${plural(status.conflicts, 'local edit')} ${status.conflicts === 1 ? 'conflicts' : 'conflict'} with newer versions on the server.` : '';
   switch (status.state) {
     case 'signedOut':
       return { text: '$(account) CodeCraft', lines: ['CodeCraft: not signed in.'], hint: 'Click to sign in.', action: 'signIn' };
     case 'syncing':
       return {
-        text: `$(sync~spin) CodeCraft${status.pending > 0 ? ` · ${status.pending}` : ''}`,
-        lines: [`CodeCraft: syncing${who}…`, pending, last],
+        text: `$(sync~spin) CodeCraft${status.pending > 0 ? ` · ${status.pending}` : ''}${waiting}`,
+        lines: [`CodeCraft: syncing${who}…`, pending, conflicting, refused, last],
         hint: '',
         action: 'syncNow',
       };
     case 'synced':
+      if (failed > 0) {
+        // "Synced" with a change the server refused would not be the truth.
+        return {
+          text: `$(warning) CodeCraft · ${failed} not sent`,
+          lines: [`CodeCraft: synced${who}, but ${plural(failed, 'change')} ${failed === 1 ? 'was' : 'were'} refused by the server.`, pending],
+          hint: 'Click to see them.',
+          action: 'showProblem',
+          background: 'warning',
+        };
+      }
       return {
         text: `$(check) CodeCraft${status.pending > 0 ? ` · ${status.pending}` : ''}`,
         lines: [`CodeCraft: ${status.lastSync !== undefined ? `synced ${relativeTime(status.lastSync, now)}` : 'connected, not synced yet'}${who}.`, pending],
@@ -117,16 +134,16 @@ function headline(status: SyncStatus, now: number, account: string | undefined):
       };
     case 'offline':
       return {
-        text: `$(cloud-offline) CodeCraft${status.pending > 0 ? ` · ${status.pending} pending` : ''}`,
-        lines: [`CodeCraft: offline${who} — showing data saved on this machine.`, pending, last],
+        text: `$(cloud-offline) CodeCraft${status.pending > 0 ? ` · ${status.pending} pending` : ''}${waiting}`,
+        lines: [`CodeCraft: offline${who} — showing data saved on this machine.`, pending, conflicting, refused, last],
         hint: 'Click to try again.',
         action: 'syncNow',
         ...(status.pending > 0 ? { background: 'warning' as const } : {}),
       };
     case 'conflicts':
       return {
-        text: `$(warning) CodeCraft · ${plural(status.conflicts, 'conflict')}`,
-        lines: [`CodeCraft: ${plural(status.conflicts, 'local edit')} ${status.conflicts === 1 ? 'conflicts' : 'conflict'} with newer versions on the server.`, pending],
+        text: `$(warning) CodeCraft${waiting}`,
+        lines: [`CodeCraft: ${conflicting}`, refused, pending],
         hint: 'Click to see them.',
         action: 'showProblem',
         background: 'warning',

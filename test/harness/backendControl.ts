@@ -10,6 +10,11 @@
  *   POST   /seed-files?project=P&count=N&user=U   N files straight into the database (no events)
  *   GET    /project-patches            [{ id, fields, client }]: every update of a project the backend was sent
  *   DELETE /project-patches            forget them
+ *   POST   /hold-update {collectionId, documentId}  the extension's next update of that document waits
+ *                                      (the backend's write hook) until /release-update, so another
+ *                                      device can write first: a conflict every time, no race
+ *   GET    /hold-update                { waiting }: whether the held update has arrived
+ *   POST   /release-update             the held update goes on
  */
 import { createServer, type Server } from 'node:http';
 import type { Backend } from '../backend/index';
@@ -29,6 +34,7 @@ export interface BackendControl {
 
 export async function startBackendControl(backend: Backend): Promise<BackendControl> {
   const patches: ProjectPatch[] = [];
+  let held: { waiting: boolean; release: () => void } | undefined;
   backend.use(async (ctx, next) => {
     const m = /\/collections\/projects\/documents\/([^/]+)$/.exec(ctx.path);
     if (ctx.method === 'PATCH' && m) {
@@ -42,6 +48,11 @@ export async function startBackendControl(backend: Backend): Promise<BackendCont
     const reply = (status: number, body: unknown = {}) => {
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
+    };
+    const body = async (): Promise<Record<string, unknown>> => {
+      let text = '';
+      for await (const chunk of req) text += String(chunk);
+      return text ? (JSON.parse(text) as Record<string, unknown>) : {};
     };
     const act = async (): Promise<unknown> => {
       const route = `${req.method} ${url.pathname}`;
@@ -79,6 +90,25 @@ export async function startBackendControl(backend: Backend): Promise<BackendCont
         case 'DELETE /project-patches':
           patches.length = 0;
           return {};
+        case 'POST /hold-update': {
+          const { collectionId, documentId } = await body();
+          held?.release();
+          let release!: () => void;
+          const gate = new Promise<void>((r) => (release = r));
+          const hold = { waiting: false, release };
+          held = hold;
+          backend.faults.onceBeforeUpdate(String(collectionId), String(documentId), async () => {
+            hold.waiting = true;
+            await gate;
+          });
+          return {};
+        }
+        case 'GET /hold-update':
+          return { waiting: held?.waiting ?? false };
+        case 'POST /release-update':
+          held?.release();
+          held = undefined;
+          return {};
         default:
           throw Object.assign(new Error(`no control route ${route}`), { status: 404 });
       }
@@ -94,6 +124,7 @@ export async function startBackendControl(backend: Backend): Promise<BackendCont
     url: `http://127.0.0.1:${port}`,
     close: () =>
       new Promise<void>((resolve) => {
+        held?.release();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

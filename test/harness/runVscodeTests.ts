@@ -8,10 +8,14 @@
  *   phase 3  signin.js    signs in to the local backend (demo seed) through the Sign In prompts
  *   phase 4  signedin.js  a reload: the session restored, the views, Sync Now, Sign Out
  *   phase 5  debugging.js signs in again: Edit Project, Inspect Local Data, the status per collection, Copy Diagnostics
+ *   phase 6  conflicts.js another device (the SDK with the backend's API key) edits the same files:
+ *                         decorations, Compare, Merge, Keep Mine / Take Theirs, Restore, Keep Both,
+ *                         the save-time guard, the pending list offline and Retry
  *
  * The runner starts the local backend (in this process) with two test-only routes (open realtime
  * sockets; drop the demo user's sessions) and passes its URL to the extension host, with the URL of
- * a control port for it (offline/online, latency, seeding: ./backendControl.ts).
+ * a control port for it (offline/online, latency, seeding, holding an update: ./backendControl.ts)
+ * and its API key.
  *
  * Runner choice: desktop VS Code through @vscode/test-electron when it can be downloaded (a quick
  * probe) and a display exists; otherwise code-server 4.100.3 (VS Code 1.100.3) driven by headless
@@ -41,6 +45,7 @@ const SUITE = join(INTEGRATION_OUT, 'index.js');
 const SIGNIN = join(INTEGRATION_OUT, 'signin.js');
 const SIGNEDIN = join(INTEGRATION_OUT, 'signedin.js');
 const DEBUGGING = join(INTEGRATION_OUT, 'debugging.js');
+const CONFLICTS = join(INTEGRATION_OUT, 'conflicts.js');
 
 /** The phases, in order; `persisted`: text the extension's globalState must hold before the next reload. */
 const PHASES = [
@@ -49,6 +54,7 @@ const PHASES = [
   { name: 'phase 3 (sign in to the local backend through the prompts)', tests: SIGNIN, shot: 'phase3-signin', persisted: DEMO.recipeBox.id },
   { name: 'phase 4 (reload: restored session, views, Sync Now, Sign Out)', tests: SIGNEDIN, shot: 'phase4-signedin' },
   { name: 'phase 5 (sign in again: Edit Project, Inspect Local Data, status per collection, Copy Diagnostics)', tests: DEBUGGING, shot: 'phase5-debugging' },
+  { name: 'phase 6 (conflicts with another device, the pending list)', tests: CONFLICTS, shot: 'phase6-conflicts' },
 ] as const;
 
 /** The local backend with the demo seed, plus the test-only routes the suites probe. */
@@ -116,6 +122,11 @@ async function chooseRunner(): Promise<Choice> {
 }
 
 /** Desktop VS Code via @vscode/test-electron: every phase with one --user-data-dir. */
+/** What every phase's extension host is told: the endpoints, the backend, its control port and API key. */
+function testEnv(hole: BlackHole, backend: Backend, control: BackendControl): Record<string, string> {
+  return { [TestEnv.endpoint]: hole.endpoint, [TestEnv.backend]: backend.url, [TestEnv.control]: control.url, [TestEnv.apiKey]: backend.apiKey };
+}
+
 async function runOnElectron(executable: string, hole: BlackHole, backend: Backend, control: BackendControl, state: string): Promise<number> {
   const { runTests } = await import('@vscode/test-electron');
   const userDataDir = join(state, 'user-data');
@@ -126,7 +137,7 @@ async function runOnElectron(executable: string, hole: BlackHole, backend: Backe
   const common = {
     vscodeExecutablePath: executable,
     extensionDevelopmentPath: EXT_DEV_PATH,
-    extensionTestsEnv: { [TestEnv.endpoint]: hole.endpoint, [TestEnv.backend]: backend.url, [TestEnv.control]: control.url, [TestEnv.apiKey]: backend.apiKey },
+    extensionTestsEnv: testEnv(hole, backend, control),
     launchArgs: [folder, '--user-data-dir', userDataDir, '--extensions-dir', join(state, 'extensions'),
       '--disable-workspace-trust', '--skip-welcome', '--skip-release-notes', '--disable-gpu'],
   };
@@ -157,7 +168,7 @@ async function runOnCodeServer(hole: BlackHole, backend: Backend, control: Backe
       state: join(state, 'cs'),
       logFile: join(outDir, 'code-server.log'),
       settings: { 'codecraft.endpoint': hole.endpoint },
-      env: { [TestEnv.endpoint]: hole.endpoint, [TestEnv.domAck]: ackFile, [TestEnv.backend]: backend.url, [TestEnv.control]: control.url, [TestEnv.apiKey]: backend.apiKey },
+      env: { ...testEnv(hole, backend, control), [TestEnv.domAck]: ackFile },
     });
     log(`code-server ${CS_VERSION} (pid ${cs.pid}) on ${cs.url}`);
     browser = await launchBrowser({ profileDir: join(state, 'browser'), shotsDir: shots });

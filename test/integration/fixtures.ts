@@ -16,10 +16,22 @@ export const TestEnv = {
   domAck: 'CODECRAFT_TEST_DOM_ACK',
   /** the local backend (demo seed) the runner started, e.g. http://127.0.0.1:PORT/v1 */
   backend: 'CODECRAFT_TEST_BACKEND',
-  /** the runner's control port for that backend (offline/online, latency, seeding): see test/harness/backendControl.ts */
+  /** the runner's control port for that backend (offline/online, latency, seeding, holding an update): see test/harness/backendControl.ts and ControlRoutes */
   control: 'CODECRAFT_TEST_CONTROL',
-  /** an API key of that backend, for "another device" writing with the SDK from inside the extension host */
+  /** that backend's full-access API key: "another device" writing with the official SDK from inside the extension host */
   apiKey: 'CODECRAFT_TEST_API_KEY',
+} as const;
+
+/** Some routes of the runner's control port (its own server: it answers while the backend is offline). */
+export const ControlRoutes = {
+  /** POST → the backend goes offline (connections refused) until /online */
+  offline: '/offline',
+  /** POST → the backend is back now */
+  online: '/online',
+  /** POST { collectionId, documentId } → the next update of that document by the extension waits; GET → { waiting } */
+  holdUpdate: '/hold-update',
+  /** POST → the held update goes on */
+  releaseUpdate: '/release-update',
 } as const;
 
 /** What the code-server runner writes to the dom-ack file once the pre-filled rows are in the workbench DOM. */

@@ -11,6 +11,7 @@ import {
   PaletteHidden,
   SettingDefaults,
   Settings,
+  ThemeColors,
   ViewContainers,
   Views,
   WebviewPanels,
@@ -127,6 +128,41 @@ describe('package.json contributes match src/vscode/ids.ts', () => {
       (w) => w.view === Views.projects && w.when.includes(`!${ContextKeys.signedIn}`),
     );
     assert.ok(signedOut?.contents.includes(`(command:${Commands.signIn})`), 'the signed-out welcome has a Sign In button');
+  });
+
+  it('contributes the theme colours of the sync decorations, each with defaults for every theme kind', () => {
+    const colors = contributes.colors as { id: string; description: string; defaults: Record<string, string> }[];
+    assert.deepEqual(sorted(colors.map((c) => c.id)), sorted(Object.values(ThemeColors)));
+    for (const c of colors) {
+      assert.ok(c.description.length > 20, c.id);
+      assert.deepEqual(sorted(Object.keys(c.defaults)), ['dark', 'highContrast', 'highContrastLight', 'light'], c.id);
+    }
+  });
+
+  it('offers each way to resolve a file only where it applies: Files view rows by state, editors, tabs, the Explorer and the palette by the state keys', () => {
+    const resolve: [string, string, string][] = [
+      [Commands.mergeConflict, 'conflict', ContextKeys.conflictFiles],
+      [Commands.keepMine, 'conflict', ContextKeys.conflictFiles],
+      [Commands.takeTheirs, 'conflict', ContextKeys.conflictFiles],
+      [Commands.restoreFile, 'deleted', ContextKeys.deletedFiles],
+      [Commands.retryChange, 'failed', ContextKeys.failedFiles],
+      [Commands.keepBoth, 'duplicate', ContextKeys.duplicateFiles],
+      [Commands.keepThisOne, 'duplicate', ContextKeys.duplicateFiles],
+      [Commands.compareWithOther, 'duplicate', ContextKeys.duplicateFiles],
+    ];
+    const menus = contributes.menus as Record<string, { command: string; when: string; group?: string }[]>;
+    for (const [command, state, key] of resolve) {
+      const row = menus['view/item/context']!.find((m) => m.command === command && !m.group?.startsWith('inline'));
+      assert.equal(row?.when, `view == ${Views.files} && viewItem == file.${state}`, command);
+      for (const menu of ['editor/title', 'editor/title/context', 'explorer/context']) {
+        const entry = menus[menu]!.find((m) => m.command === command);
+        assert.equal(entry?.when, `resourceScheme == codecraft && (resource in ${key})`, `${command} in ${menu}`);
+      }
+      assert.equal(menus.commandPalette!.find((m) => m.command === command)?.when, `resource in ${key}`, command);
+    }
+    const discard = menus['view/item/context']!.find((m) => m.command === Commands.discardChange)!;
+    assert.ok(['deleted', 'failed', 'pending'].every((s) => discard.when.includes(s)) && !discard.when.includes('conflict'), discard.when);
+    assert.ok(!menus.commandPalette!.some((m) => m.command === Commands.showPendingChanges), 'Show Pending Changes is always in the palette');
   });
 
   it('activates on startup and on its views, and declares virtual-workspace and trust support', () => {

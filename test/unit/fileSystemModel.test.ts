@@ -237,12 +237,12 @@ describe('codecraft: file system (over a fake store)', () => {
     assert.deepEqual(edits.calls, []);
   });
 
-  it('makes a file in conflict read-only, and everything read-only while nobody is signed in', async () => {
-    const { model, store, state } = setup(SAMPLE);
+  it('keeps a file in conflict writable (the edit joins the conflicting version), and makes everything read-only while nobody is signed in', async () => {
+    const { model, store, state, edits } = setup(SAMPLE);
     store.changes.set(changeKey('files', 'f2'), { conflict: { reason: 'changed', server: null, at: 0 } } as LocalChange);
-    assert.match((await model.stat(P, 'src/App.tsx')).readOnly ?? '', /newer version on the server/);
-    assert.equal((await model.stat(P, 'package.json')).readOnly, undefined);
-    await assert.rejects(model.writeFile(P, 'src/App.tsx', new Uint8Array(), { create: true, overwrite: true }), /resolve the conflict first/);
+    assert.equal((await model.stat(P, 'src/App.tsx')).readOnly, undefined);
+    await model.writeFile(P, 'src/App.tsx', new TextEncoder().encode('mine'), { create: true, overwrite: true });
+    assert.equal(edits.calls.length, 1);
     state.readOnly = 'Sign in to CodeCraft to change files.';
     assert.equal((await model.stat(P, 'package.json')).readOnly, 'Sign in to CodeCraft to change files.');
     assert.equal((await model.stat(P, 'src')).readOnly, 'Sign in to CodeCraft to change files.');

@@ -54,6 +54,24 @@ describe('status bar presentation', () => {
     assert.equal(one.action, 'showProblem');
     assert.equal(one.background, 'warning');
     assert.equal(presentStatus(status({ state: 'conflicts', conflicts: 3 }), NOW).text, '$(warning) CodeCraft · 3 conflicts');
+    assert.equal(presentStatus(status({ state: 'conflicts', conflicts: 1, failed: 2 }), NOW).text, '$(warning) CodeCraft · 1 conflict · 2 not sent');
+  });
+
+  it('conflicts and refused changes stay counted while syncing or offline', () => {
+    const syncing = presentStatus(status({ state: 'syncing', pending: 1, conflicts: 2 }), NOW);
+    assert.equal(syncing.text, '$(sync~spin) CodeCraft · 1 · 2 conflicts');
+    assert.match(syncing.tooltip, /2 local edits conflict with newer versions/);
+    const offline = presentStatus(status({ state: 'offline', pending: 1, conflicts: 1, failed: 1 }), NOW);
+    assert.equal(offline.text, '$(cloud-offline) CodeCraft · 1 pending · 1 conflict · 1 not sent');
+    assert.match(offline.tooltip, /1 change refused by the server/);
+  });
+
+  it('synced with a change the server refused is not shown as all synced: a warning, and the click lists it', () => {
+    const p = presentStatus(status({ state: 'synced', failed: 1, lastSync: NOW }), NOW, 'a@b.c');
+    assert.equal(p.text, '$(warning) CodeCraft · 1 not sent');
+    assert.match(p.tooltip, /1 change was refused by the server/);
+    assert.equal(p.action, 'showProblem');
+    assert.equal(p.background, 'warning');
   });
 
   it('error: red, the reason in the tooltip, and the click shows the problem', () => {

@@ -22,7 +22,7 @@ import type { CollectionSyncStatus } from '../syncStatus';
 import { changeKey, type Lease, type LocalChange, type LocalStore, type StoreChange } from '../store';
 import { backoffDelay } from './backoff';
 import { Puller } from './pull';
-import { Pusher } from './push';
+import { describeError, Pusher } from './push';
 import { emptyReport, type RoundReport } from './report';
 
 export type SyncState = 'idle' | 'syncing' | 'offline' | 'error';
@@ -87,18 +87,6 @@ interface PushCounts {
   pushed: number;
   conflicts: number;
   failed: number;
-}
-
-function describeError(e: unknown): string {
-  if (isCodeCraftError(e)) {
-    if (e.kind === 'Network') return 'the server cannot be reached';
-    if (e.kind === 'Timeout') return 'the server did not answer in time';
-    if (e.kind === 'Unauthorized') return 'you are signed out (the session is no longer valid)';
-    if (e.kind === 'RateLimited') return 'the server asked to slow down';
-    if (e.kind === 'Server') return 'the server had a problem';
-    return e.message;
-  }
-  return e instanceof Error ? e.message : String(e);
 }
 
 interface Round {

@@ -268,6 +268,12 @@ export class LocalChanges {
     const files = await this.store.loadFiles(projectId);
     const moving = files.filter((f) => f.path === from || isAncestor(from, f.path));
     if (!moving.length) throw new NotFoundError(`${from} does not exist`);
+    // Two documents at one path would both get the new path's id, and one of them would be lost.
+    const seen = new Set<string>();
+    for (const f of moving) {
+      if (seen.has(f.path)) throw new InvalidError(`Two documents share the path ${f.path}; keep both or keep one of them before moving it`, { type: 'shared_path' });
+      seen.add(f.path);
+    }
     const target = files.filter((f) => f.path === to || isAncestor(to, f.path));
     if (target.length && !options.overwrite) throw new ConflictError(`${to} already exists`, target[0], { type: 'file_exists' });
     this.checkParents(files, to);
@@ -282,6 +288,42 @@ export class LocalChanges {
     for (const f of moving) intents.push({ kind: 'files', id: f.$id, projectId, op: 'delete', doc: null, server: server.get(f.$id) });
     await this.record(intents);
     this.o.logger.info(`Moved ${from} to ${to} in project ${projectId} (${moving.length} document${moving.length === 1 ? '' : 's'})`);
+  }
+
+  // ---------------------------------------------------------------- one document of several at a path
+
+  /*
+   * Documents from different writers can share a path (the web app gives new
+   * files random ids; this extension derives them from the path). The path
+   * operations above act on every document at a path; these act on one, by id.
+   */
+
+  /** Moves one file document to a free path (Keep Both): created there with that path's id, deleted by its own. */
+  async moveDocument(projectId: string, id: string, rawTo: string): Promise<ProjectFile> {
+    this.requireProject(projectId);
+    const to = checkPath(rawTo);
+    const files = await this.store.loadFiles(projectId);
+    const doc = files.find((f) => f.$id === id);
+    if (!doc) throw new NotFoundError(`File ${id} is not in the local store`);
+    if (doc.type !== 'file') throw new InvalidError(`${doc.path} is a folder`, { type: 'is_directory' });
+    const taken = files.find((f) => f.path === to || isAncestor(to, f.path));
+    if (taken) throw new ConflictError(`${to} already exists`, taken, { type: 'file_exists' });
+    this.checkParents(files, to);
+    const moved: ProjectFile = { ...this.newFile(projectId, to, 'file', doc.content ?? ''), language: doc.language ?? languageOf(to), createdAt: doc.createdAt ?? this.iso() };
+    await this.record([
+      { kind: 'files', id: moved.$id, projectId, op: 'create', doc: moved, server: await this.store.serverCopy('files', moved.$id, projectId) },
+      { kind: 'files', id, projectId, op: 'delete', doc: null, server: await this.store.serverCopy('files', id, projectId) },
+    ]);
+    this.o.logger.info(`Moved file ${id} from ${doc.path} to ${to} in project ${projectId}`);
+    return moved;
+  }
+
+  /** Deletes one document by id (Keep This One: the others at its path go). */
+  async deleteDocument(projectId: string, id: string): Promise<void> {
+    this.requireProject(projectId);
+    const shown = (await this.store.loadFiles(projectId)).find((f) => f.$id === id);
+    if (!shown) throw new NotFoundError(`File ${id} is not in the local store`);
+    await this.record([{ kind: 'files', id, projectId, op: 'delete', doc: null, server: await this.store.serverCopy('files', id, projectId) }]);
   }
 
   private newFile(projectId: string, path: string, type: 'file' | 'directory', content: string | null): ProjectFile {

@@ -41,6 +41,19 @@ export function routeOf(change: LocalChange): WriteRoute {
 /** Milliseconds added to a rate limit's reset: Appwrite gives it in whole seconds. */
 const RESET_MARGIN_MS = 1000;
 
+/** What went wrong, in the extension's own words (a server's text is never quoted). */
+export function describeError(e: unknown): string {
+  if (isCodeCraftError(e)) {
+    if (e.kind === 'Network') return 'the server cannot be reached';
+    if (e.kind === 'Timeout') return 'the server did not answer in time';
+    if (e.kind === 'Unauthorized') return 'you are signed out (the session is no longer valid)';
+    if (e.kind === 'RateLimited') return 'the server asked to slow down';
+    if (e.kind === 'Server') return 'the server had a problem';
+    return e.message;
+  }
+  return e instanceof Error ? e.message : String(e);
+}
+
 /** The extension's own words for a refused change (never the server's raw text). */
 export function describeRefusal(e: CodeCraftError): string {
   const type = e.details.type;
@@ -187,7 +200,7 @@ export class Pusher {
       await this.store.updateLocal((entries) => {
         const cur = entries.get(changeKey(kind, id));
         if (!cur || !sameVersion(cur, change)) return; // changed meanwhile: it goes again at once
-        entries.set(changeKey(kind, id), { ...cur, attempts: cur.attempts + 1, lastError: e.message, retryAt });
+        entries.set(changeKey(kind, id), { ...cur, attempts: cur.attempts + 1, lastError: describeError(e), retryAt });
       });
       this.log.info(`could not push ${change.op} of ${kind} ${id} (${e.message}); trying again in ${Math.ceil((retryAt - now) / 1000)} s`);
       return { kind: 'retry', retryAt, error: e };
@@ -233,11 +246,20 @@ export class Pusher {
     const { kind, id, projectId } = change;
     if (server) await this.store.applyServer(kind, kind === 'projects' ? undefined : projectId, { upsert: [server] });
     else if (change.base) await this.store.applyServer(kind, kind === 'projects' ? undefined : projectId, { remove: [id] });
+    let kept = true;
     await this.store.updateLocal((entries) => {
       const cur = entries.get(changeKey(kind, id));
-      if (!cur) return;
+      // Changed while this push was out (edited again, or the user already resolved it): that version goes next, on its own.
+      if (!cur || !sameVersion(cur, change)) {
+        kept = false;
+        return;
+      }
       entries.set(changeKey(kind, id), { ...cur, conflict: { reason, server, at: this.clock.now() } });
     });
+    if (!kept) {
+      this.log.info(`your ${change.op} of ${kind} ${id} met a newer server version, but it changed here meanwhile; the newer local version is sent next`);
+      return;
+    }
     const what = { changed: 'it changed on the server', deleted: 'it was deleted on the server', exists: 'another device created it first' }[reason];
     this.log.warn(`conflict: your ${change.op} of ${kind} ${id}${kind === 'files' && change.doc ? ` (${(change.doc as { path?: string }).path})` : ''} was not sent because ${what}; both versions are kept until you choose`);
   }

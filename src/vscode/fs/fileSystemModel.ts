@@ -268,8 +268,7 @@ export class FileSystemModel implements Disposable {
     if (entry?.type === 'directory') throw new InvalidError(`${path} is a folder`, { type: 'is_directory' });
     if (!entry && !options.create) throw new NotFoundError(`${path} does not exist in project ${projectId}`);
     if (entry && !options.overwrite) throw new ConflictError(`${path} already exists`, undefined, { type: 'file_exists' });
-    const readOnly = this.o.whyReadOnly() ?? (entry ? this.conflictOf(entry.doc, path) : undefined);
-    if (readOnly) throw new InvalidError(readOnly, { type: 'read_only' });
+    this.refuseIfReadOnly();
     const content = this.textOf(path, bytes);
     await this.o.edits.writeFile(projectId, path, content, options);
   }
@@ -398,16 +397,13 @@ export class FileSystemModel implements Disposable {
     return version;
   }
 
-  private whyFileReadOnly(doc: ProjectFile, path: string): string | undefined {
-    return this.o.whyReadOnly() ?? this.conflictOf(doc, path);
-  }
-
-  private conflictOf(doc: ProjectFile, path: string): string | undefined {
-    const change = this.store.localChange('files', doc.$id);
-    if (!change?.conflict) return undefined;
-    return change.conflict.reason === 'deleted'
-      ? `${path} was deleted on the server after you edited it; restore or discard your version first`
-      : `${path} has a newer version on the server that conflicts with your edit; resolve the conflict first`;
+  /**
+   * Why a file cannot be written now. A file in conflict stays writable: the edit joins the
+   * conflicting local version (the conflict stays until the user resolves it), so nothing typed
+   * while the conflict arrived is lost and the merge can be done in the file itself.
+   */
+  private whyFileReadOnly(_doc: ProjectFile, _path: string): string | undefined {
+    return this.o.whyReadOnly();
   }
 
   private refuseIfReadOnly(): void {

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { fileNodeId } from '../../core/fileTree';
 import { projectAuthority } from '../../core/uris';
 import { UriScheme } from '../ids';
 
@@ -24,6 +25,14 @@ export interface FilesSource {
   readonly onDidChange: vscode.Event<readonly FileNodeLike[] | undefined>;
 }
 
+/** Each file's sync state (pending, conflict…), so a row's menu offers the actions that apply. */
+export interface FileStateSource {
+  /** The state of a path, if it has one: the row's contextValue becomes `file.<state>`. */
+  state(projectId: string, path: string): { kind: string } | undefined;
+  /** Paths whose state changed. */
+  readonly onDidChange: (listener: (refs: { projectId: string; path: string }[]) => unknown) => { dispose(): void };
+}
+
 export interface ExpansionMemory {
   isExpanded(projectId: string, path: string): boolean;
   setExpanded(projectId: string, path: string, expanded: boolean): void;
@@ -38,12 +47,28 @@ export class FilesTreeProvider implements vscode.TreeDataProvider<FileNodeLike>,
   private readonly changed = new vscode.EventEmitter<FileNodeLike | FileNodeLike[] | undefined | void>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly subscriptions: vscode.Disposable[] = [this.changed];
+  /** The nodes given to the view, by id: the ones to name when a row must repaint. */
+  private readonly handedOut = new Map<string, FileNodeLike>();
 
   constructor(
     private readonly source: FilesSource,
     private readonly expansion: ExpansionMemory,
+    private readonly states?: FileStateSource,
   ) {
     this.subscriptions.push(source.onDidChange((nodes) => this.changed.fire(nodes ? [...nodes] : undefined)));
+    if (states) {
+      this.subscriptions.push(
+        states.onDidChange((refs) => {
+          const shown = source.projectId();
+          // The node objects the view holds (a rebuilt tree has new ones for rows it did not repaint).
+          const nodes = refs
+            .filter((r) => r.projectId === shown && r.path !== '')
+            .map((r) => this.handedOut.get(fileNodeId(r.projectId, r.path)))
+            .filter((n): n is FileNodeLike => n !== undefined);
+          if (nodes.length) this.changed.fire(nodes);
+        }),
+      );
+    }
   }
 
   getTreeItem(node: FileNodeLike): vscode.TreeItem {
@@ -62,7 +87,8 @@ export class FilesTreeProvider implements vscode.TreeDataProvider<FileNodeLike>,
     item.id = node.id;
     item.label = node.name;
     item.tooltip = node.path;
-    item.contextValue = isDir ? 'folder' : 'file';
+    const state = isDir ? undefined : this.states?.state(projectId, node.path);
+    item.contextValue = isDir ? 'folder' : state ? `file.${state.kind}` : 'file';
     if (isDir) {
       item.iconPath = vscode.ThemeIcon.Folder;
     } else {
@@ -73,7 +99,12 @@ export class FilesTreeProvider implements vscode.TreeDataProvider<FileNodeLike>,
   }
 
   getChildren(node?: FileNodeLike): FileNodeLike[] {
-    return [...(node ? this.source.children(node) : this.source.roots())];
+    const children = [...(node ? this.source.children(node) : this.source.roots())];
+    if (this.states) {
+      if (!node) this.handedOut.clear();
+      for (const c of children) this.handedOut.set(c.id, c);
+    }
+    return children;
   }
 
   getParent(node: FileNodeLike): FileNodeLike | undefined {

@@ -21,7 +21,7 @@ export interface ViewsHandle {
 export function registerViews(ctx: CodeCraftContext): { disposables: vscode.Disposable[]; handle: ViewsHandle } {
   const { store, files, keys, account, connections, sync } = ctx;
   const projectsView = vscode.window.createTreeView(Views.projects, { treeDataProvider: ctx.projectsTree });
-  const filesTree = new FilesTreeProvider(files, ctx.viewState);
+  const filesTree = new FilesTreeProvider(files, ctx.viewState, ctx.fileStates);
   const filesView = vscode.window.createTreeView<FileNodeLike>(Views.files, { treeDataProvider: filesTree, showCollapseAll: true, canSelectMany: true });
   const disposables: vscode.Disposable[] = [projectsView, filesTree, filesView];
 

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { Project } from '../../core/model';
 import { projectTooltip } from '../../core/projectsView';
 import { Commands } from '../ids';
+import { fileUri } from './filesTreeProvider';
 
 /** What the Projects view shows for one project (built by the core's projectsView). */
 export interface ProjectRowLike {
@@ -44,6 +45,8 @@ export class ProjectsTreeProvider implements vscode.TreeDataProvider<ProjectRowL
   getTreeItem(row: ProjectRowLike): vscode.TreeItem {
     const item = new vscode.TreeItem(row.label, vscode.TreeItemCollapsibleState.None);
     item.id = `project:${row.id}`;
+    // The project's root: its sync decoration (pending and conflict counts) shows on the row.
+    item.resourceUri = fileUri(row.id, '');
     item.description = row.description;
     const selected = row.id === this.selectedId;
     item.iconPath = new vscode.ThemeIcon(selected ? 'folder-opened' : 'project');
