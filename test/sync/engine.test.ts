@@ -168,6 +168,31 @@ describe('sync engine against the local backend', function () {
     assert.equal(d.engine.status.conflicts + d.engine.status.pending, 0);
   });
 
+  it('a write still committing (missing from the id listing) is not taken for deleted by Sync Now', async () => {
+    const d = await open({ start: false });
+    await d.engine.syncNow();
+    const projectId = demoProject();
+    // Our file is stored and answered, but lists show it only 3 s later.
+    backend.faults.set({ lateCommitMs: 3000 });
+    const mine = await d.changes.writeFile(projectId, 'late.txt', 'committing\n', { create: true, overwrite: false });
+    await d.engine.syncNow();
+    assert.equal(d.engine.docState('files', mine.$id), 'synced');
+    assert.equal(dump(backend, 'project_files').has(mine.$id), false, 'lists do not show it yet');
+    // Another device writes after it, seen at once: the newest server time passes our file's stamp.
+    backend.faults.set({ lateCommitMs: 0 });
+    const other = await otherDevice(backend);
+    await other.create('project_files', { projectId, userId: 'demo', path: 'after.txt', type: 'file', content: 'after\n' });
+    requests = [];
+    const report = await d.engine.syncNow();
+    assert.equal(report.reconciled, true);
+    assert.ok(requests.some((r) => r.method === 'GET' && r.path.endsWith(`/documents/${mine.$id}`)), 'asked the server for the recent file');
+    assert.equal(report.pulled.files.removed, 0);
+    const files = await d.store.loadFiles(projectId);
+    assert.ok(files.some((f) => f.$id === mine.$id), 'the committing file is still stored');
+    assert.ok(files.some((f) => f.path === 'after.txt'));
+    await until('the late file in lists', () => dump(backend, 'project_files').has(mine.$id), 5000);
+  });
+
   it('a rename is a create at the new path and a delete of the old one', async () => {
     const d = await open({ start: false });
     await d.engine.syncNow();

@@ -16,9 +16,12 @@
  * - Deletes made elsewhere: `reconcile` lists ids (id-only, paged) and removes
  *   what the server no longer has — only documents older than the newest
  *   server time seen before the listing started, so nothing created meanwhile
- *   is taken for deleted.
+ *   is taken for deleted; one stamped within `overlapMs` of that time may be
+ *   a write still committing, so it is asked for by id (a few per round) and
+ *   removed only on the server's "not found".
  */
 import { type Checkpoint, type CollectionKind, type DocOf, timeOf } from '../model';
+import { isCodeCraftError } from '../errors';
 import type { Clock, Logger } from '../ports';
 import type { RemoteApi } from '../remote';
 import type { LocalStore, RejectedDoc, ScopedKind, ServerEdit } from '../store';
@@ -37,6 +40,9 @@ export interface PullOptions {
 }
 
 type Doc = DocOf[CollectionKind];
+
+/** Documents a reconcile asks for by id at most (recent ones missing from the listing); the rest wait for the next. */
+const MAX_CONFIRMS = 20;
 
 /** The later of two checkpoints by time (the first on a tie). */
 function later(a: Checkpoint | undefined, b: Checkpoint | undefined): Checkpoint | undefined {
@@ -203,9 +209,26 @@ export class Puller {
     const floor = this.highWater;
     const olderThanListing = (d: { $updatedAt?: string | undefined }) =>
       floor !== undefined && d.$updatedAt !== undefined && timeOf(d.$updatedAt) <= timeOf(floor.updatedAt);
+    // A write is stamped when its request starts and listed once it commits: a document
+    // stamped within the overlap of the listing may be committing still. Those are
+    // asked for one by one (a few), never taken for deleted on the listing's word.
+    const settled = (d: { $updatedAt?: string | undefined }) => timeOf(d.$updatedAt) <= timeOf(floor!.updatedAt) - this.o.overlapMs;
+    let asks = MAX_CONFIRMS;
+    const confirmGone = async (kind: CollectionKind, missing: Doc[]): Promise<string[]> => {
+      const gone: string[] = [];
+      for (const d of missing) {
+        if (settled(d)) gone.push(d.$id);
+        else if (asks > 0) {
+          asks--;
+          if (await this.absent(kind, d.$id, signal)) gone.push(d.$id);
+        }
+      }
+      return gone;
+    };
 
     const projectIds = new Set(await this.remote.listIds('projects', { signal }));
-    const goneProjects = (await this.store.serverItems('projects')).filter((p) => !projectIds.has(p.$id) && olderThanListing(p)).map((p) => p.$id);
+    const missingProjects = (await this.store.serverItems('projects')).filter((p) => !projectIds.has(p.$id) && olderThanListing(p));
+    const goneProjects = await confirmGone('projects', missingProjects);
     if (goneProjects.length) {
       const summary = await this.store.applyServer('projects', undefined, { remove: goneProjects });
       report.pulled.projects.removed += summary.removed.length;
@@ -218,7 +241,8 @@ export class Puller {
       const filter = this.o.trackAll() ? undefined : ids;
       const present = new Set(await this.remote.listIds(kind, { projectIds: filter, signal }));
       for (const projectId of ids) {
-        const gone = (await this.store.serverItems(kind, projectId)).filter((d) => !present.has(d.$id) && olderThanListing(d)).map((d) => d.$id);
+        const missing = (await this.store.serverItems(kind, projectId)).filter((d) => !present.has(d.$id) && olderThanListing(d));
+        const gone = await confirmGone(kind, missing);
         if (!gone.length) continue;
         const summary = await this.store.applyServer(kind, projectId, { remove: gone });
         report.pulled[kind].removed += summary.removed.length;
@@ -229,6 +253,19 @@ export class Puller {
     const total = removed.projects.length + removed.messages.length + removed.files.length;
     if (total) this.log.info(`found ${total} document(s) deleted elsewhere (${removed.projects.length} projects, ${removed.messages.length} messages, ${removed.files.length} files)`);
     return removed;
+  }
+
+  /** Whether the server answers "not found" for one document (any other answer: not known to be gone). */
+  private async absent(kind: CollectionKind, id: string, signal?: AbortSignal): Promise<boolean> {
+    try {
+      await this.remote.get(kind, id, { signal });
+      return false;
+    } catch (e) {
+      if (isCodeCraftError(e) && e.kind === 'NotFound') return true;
+      if (signal?.aborted) throw e;
+      this.log.debug(`could not ask the server for ${kind} ${id}: ${e instanceof Error ? e.message : String(e)}; checked again next time`);
+      return false;
+    }
   }
 
   private logPulled(kind: CollectionKind, c: PulledCounts): void {

@@ -3,6 +3,7 @@
  * IPC, that can be killed with SIGKILL and restarted from its files.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Backend } from '../../backend/index';
 import type { Command, InitMessage } from './device';
@@ -40,8 +41,15 @@ export class DeviceProcess {
   async start(): Promise<void> {
     const child = fork(this.program, [], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     this.child = child;
-    child.stdout!.on('data', (d: Buffer) => (this.output = (this.output + d.toString()).slice(-20_000)));
-    child.stderr!.on('data', (d: Buffer) => (this.output = (this.output + d.toString()).slice(-20_000)));
+    // CODECRAFT_CHAOS_LOGDIR=<dir> keeps every life's whole output in <dir>/<device>.log.
+    const keep = process.env.CODECRAFT_CHAOS_LOGDIR ? path.join(process.env.CODECRAFT_CHAOS_LOGDIR, `${this.name}.log`) : undefined;
+    const take = (d: Buffer) => {
+      this.output = (this.output + d.toString()).slice(-20_000);
+      if (keep) appendFileSync(keep, d);
+    };
+    if (keep) appendFileSync(keep, `--- life ${this.life + 1} ---\n`);
+    child.stdout!.on('data', take);
+    child.stderr!.on('data', take);
     const ready = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`device ${this.name} did not start:\n${this.output}`)), 20_000);
       child.on('message', (m: Record<string, unknown>) => {
