@@ -1,5 +1,5 @@
 /**
- * Phase 5: conflicts a user can see and resolve, in real VS Code against the runner's local
+ * Phase 6: conflicts a user can see and resolve, in real VS Code against the runner's local
  * backend. "Another device" is the official SDK (node-appwrite with the backend's API key) writing
  * directly. To make "both edited it" certain rather than a race, the runner's control channel
  * holds the extension's update of the file until the other device has written it.
@@ -63,10 +63,12 @@ async function replaceAll(doc: vscode.TextDocument, content: string): Promise<vo
 }
 const allTabs = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs);
 
-describe('phase 5: conflicts a user can see and resolve', function () {
+describe('phase 6: conflicts a user can see and resolve', function () {
   this.timeout(90_000);
   let api: CodeCraftApi;
   let t: NonNullable<CodeCraftApi['testing']>;
+  /** The project's title as this phase starts (an earlier phase may have renamed it). */
+  let title: string;
 
   /** Sets a file's content on the server and waits until this window has it (realtime). */
   async function startFrom(path: string, content: string): Promise<string> {
@@ -117,6 +119,7 @@ describe('phase 5: conflicts a user can see and resolve', function () {
     await vscode.workspace.getConfiguration('files').update('autoSave', 'off', vscode.ConfigurationTarget.Global);
     api = await activateApi();
     t = testing(api);
+    title = ((await other.getDocument('codecraft', 'projects', PROJECT)) as unknown as { title: string }).title;
     t.answerDialogs([]);
     t.answerPrompts([backendUrl(), 'codecraft', DEMO.email, DEMO.password]);
     await vscode.commands.executeCommand('codecraft.signIn');
@@ -148,7 +151,7 @@ describe('phase 5: conflicts a user can see and resolve', function () {
     assert.equal(project?.badge, '1');
     assert.match(project!.tooltip, /1 conflict/);
     assert.deepEqual(t.contextKey('codecraft.conflictFiles'), [uri('README.md').toString()], 'the menus offer the resolve actions on it');
-    const notice = await eventually(() => t.dialogsShown().filter((d) => d.message.includes('“README.md” (Recipe Box) changed on the server')), (l) => l.length === 1, 10_000, 'the notification');
+    const notice = await eventually(() => t.dialogsShown().filter((d) => d.message.includes(`“README.md” (${title}) changed on the server`)), (l) => l.length === 1, 10_000, 'the notification');
     assert.deepEqual(notice[0]!.items, ['Merge…', 'Compare', 'Keep Mine', 'Take Theirs']);
     await eventually(() => t.statusBar()?.text, (s) => /1 conflict/.test(s ?? ''), 10_000, 'the status bar to count it');
     // The local version is kept and shown; the server was not overwritten.
@@ -221,7 +224,7 @@ describe('phase 5: conflicts a user can see and resolve', function () {
     await startFrom('src/App.css', 'body { margin: 0; }\n');
     const { id } = await bothEdit('src/App.css', 'body { margin: 0; color: teal; }\n', null);
     assert.match(t.decoration(uri('src/App.css'))!.tooltip, /deleted on the server while you edited it/);
-    const notice = await eventually(() => t.dialogsShown().find((d) => d.message.includes('“src/App.css” (Recipe Box) was deleted on the server')), (d) => d !== undefined, 10_000, 'the notification');
+    const notice = await eventually(() => t.dialogsShown().find((d) => d.message.includes(`“src/App.css” (${title}) was deleted on the server`)), (d) => d !== undefined, 10_000, 'the notification');
     assert.deepEqual(notice!.items, ['Restore', 'Discard']);
     assert.equal(await serverContent(id), undefined, 'gone on the server');
     await vscode.commands.executeCommand('codecraft.restoreFile', uri('src/App.css'));
@@ -294,7 +297,7 @@ describe('phase 5: conflicts a user can see and resolve', function () {
       const list = t.pendingList()!;
       assert.equal(list.title, 'CodeCraft: Pending Changes');
       assert.deepEqual(list.items.map((i) => i.label), [`$(sync) ${path}`], 'the one change waiting');
-      assert.equal(list.items[0]!.description, 'new file · Recipe Box · just now');
+      assert.equal(list.items[0]!.description, `new file · ${title} · just now`);
       assert.match(list.items[0]!.detail!, /^Not sent yet: the server cannot be reached/);
 
       // Back while the next automatic attempt is still seconds away (the backoff grew while offline)…
