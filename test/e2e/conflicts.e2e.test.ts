@@ -99,17 +99,7 @@ describe('conflicts in the VS Code workbench (code-server + Chromium)', function
     });
   }
 
-  async function contextMenu(row: Locator, item: string): Promise<void> {
-    await row.click({ button: 'right' });
-    const entry = page.locator('.monaco-menu .action-item', { hasText: new RegExp(`^\\s*${wb.escapeRegExp(item)}`) }).first();
-    await entry.waitFor({ timeout: 15_000 });
-    // A click that lands while the menu is still opening can be dropped: hover (which focuses it), click, then Enter if it is still open.
-    await entry.hover();
-    await entry.click();
-    const menu = page.locator('.monaco-menu').first();
-    if (!(await menu.waitFor({ state: 'hidden', timeout: 2_000 }).then(() => true, () => false))) await page.keyboard.press('Enter');
-    await menu.waitFor({ state: 'hidden', timeout: 10_000 });
-  }
+  const contextMenu = (row: Locator, item: string) => wb.contextMenuItem(page, row, item);
 
   before(async function () {
     const missing = missingPrerequisite();

@@ -435,8 +435,12 @@ describe('CodeCraft in the VS Code workbench (code-server + Chromium)', function
     });
 
     it('the file the reply creates appears in the Files view, and the reply links to it (Open File)', async () => {
-      await wb.treeItem(page, 'components', FILES).first().waitFor({ timeout: 30_000 });
-      if ((await wb.treeItem(page, 'components', FILES).first().getAttribute('aria-expanded')) !== 'true') await wb.treeItem(page, 'components', FILES).first().click();
+      // The window reloaded for the workspace folder since: its Files view starts collapsed.
+      for (const folder of ['src', 'components']) {
+        const row = wb.treeItem(page, folder, FILES).first();
+        await row.waitFor({ timeout: 30_000 });
+        if ((await row.getAttribute('aria-expanded')) !== 'true') await row.click();
+      }
       await wb.treeItem(page, 'Timer.tsx', FILES).first().waitFor({ timeout: 30_000 });
       const reply = chat.locator('article.msg-assistant').nth(3);
       await reply.locator(`.file-link[data-path="${TIMER}"]`).waitFor({ timeout: 30_000 });

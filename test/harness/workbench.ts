@@ -48,6 +48,21 @@ export function treeItem(page: Page, label: string, scope = '.sidebar'): Locator
   return page.locator(`${scope} [role=treeitem]`).filter({ has: page.locator('.label-name, .monaco-highlighted-label', { hasText: new RegExp(`^\\s*${escapeRegExp(label)}\\s*$`) }) });
 }
 
+/**
+ * Right-clicks `row` and runs its context-menu item `item`. A click that lands while the menu is
+ * still opening can be dropped: hover (which focuses the item), click, then Enter if it is still open.
+ */
+export async function contextMenuItem(page: Page, row: Locator, item: string): Promise<void> {
+  await row.click({ button: 'right' });
+  const entry = page.locator('.context-view .monaco-menu .action-item', { hasText: new RegExp(`^\\s*${escapeRegExp(item)}`) }).first();
+  await entry.waitFor({ timeout: 15_000 });
+  await entry.hover();
+  await entry.click();
+  const menu = page.locator('.context-view .monaco-menu').first();
+  if (!(await menu.waitFor({ state: 'hidden', timeout: 2_000 }).then(() => true, () => false))) await page.keyboard.press('Enter');
+  await menu.waitFor({ state: 'hidden', timeout: 10_000 });
+}
+
 /** Run a command by its palette title: F1, type, wait for it to be the focused row, Enter. */
 export async function runCommand(page: Page, title: string, timeout = 20_000): Promise<void> {
   const widget = page.locator('.quick-input-widget');
