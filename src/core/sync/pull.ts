@@ -251,7 +251,11 @@ export class Puller {
     }
     report.reconciled = true;
     const total = removed.projects.length + removed.messages.length + removed.files.length;
-    if (total) this.log.info(`found ${total} document(s) deleted elsewhere (${removed.projects.length} projects, ${removed.messages.length} messages, ${removed.files.length} files)`);
+    if (total) {
+      this.log.info(`found ${total} document(s) deleted elsewhere (${removed.projects.length} projects, ${removed.messages.length} messages, ${removed.files.length} files)`);
+      const named = (['projects', 'messages', 'files'] as const).flatMap((k) => removed[k].map((id) => `${k} ${id}`));
+      this.log.debug(`deleted elsewhere: ${named.slice(0, 20).join(', ')}${named.length > 20 ? `, and ${named.length - 20} more` : ''}`);
+    }
     return removed;
   }
 

@@ -174,23 +174,37 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     backend.faults.releaseHangs();
     await Promise.allSettled(pendingSyncs);
     for (const d of devices) if (!d.alive) await d.restart();
+    // Until nothing waits: a change held back by the real abuse limits goes out when its window
+    // resets (up to a minute), so rounds repeat with a pause while anything is pending.
     const settle = async () => {
-      for (let round = 0; round < 8; round++) {
+      const until = Date.now() + 150_000;
+      for (let round = 0; ; round++) {
         for (const d of devices) {
           const t = Date.now();
           const r = await d.send({ type: 'sync' }, 60_000);
           log(`  sync ${d.name} in ${Date.now() - t} ms${r.error ? `: ${String(r.error)}` : ''}`);
         }
         const snaps = await Promise.all(devices.map(async (d) => (await d.send({ type: 'snapshot' })).snapshot as Snapshot));
-        if (snaps.every((s) => s.pending === 0)) return;
+        const pending = snaps.reduce((n, s) => n + s.pending, 0);
+        if (pending <= 0 || Date.now() > until) return;
+        if (round >= 2) await new Promise((r) => setTimeout(r, 1000));
       }
     };
     await settle();
-    for (const d of devices) {
-      const r = await d.send({ type: 'resolveAll' });
-      for (const c of (r.conflicts as { kind: string; id: string; content?: string }[]) ?? []) d.conflicts.push({ kind: c.kind, id: c.id, local: c.content });
+    // Both devices may hold a conflict over one file, and a change still held back may meet the
+    // other's resolution: resolve (taking the server's version) until none is left.
+    for (let pass = 0; pass < 3; pass++) {
+      let found = 0;
+      for (const d of devices) {
+        const r = await d.send({ type: 'resolveAll' });
+        for (const c of (r.conflicts as { kind: string; id: string; content?: string }[]) ?? []) {
+          d.conflicts.push({ kind: c.kind, id: c.id, local: c.content });
+          found++;
+        }
+      }
+      await settle();
+      if (!found) break;
     }
-    await settle();
     // One more full round each so both saw the other's last pushes.
     for (const d of devices) await d.send({ type: 'sync' }, 60_000);
     const snaps = await Promise.all(devices.map(async (d) => (await d.send({ type: 'snapshot' })).snapshot as Snapshot));
@@ -245,7 +259,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       }
       if (w.op === 'delete') {
         if (!doc || conflicted || recreated.has(`${w.kind}|${w.id}`)) continue;
-        problems.push(`${w.device} deleted ${w.kind} ${w.id} (${w.path}) but it is still there: ${String(doc.content).slice(0, 60)}`);
+        const story = writes.filter((x) => x.kind === w.kind && x.id === w.id).map((x) => `${x.device} ${x.op}${x.content ? ` "${x.content.slice(0, 24)}"` : ''}${x === w ? ' ←' : ''}`);
+        problems.push(`${w.device} deleted ${w.kind} ${w.id} (${w.path}) but it is still there: ${String(doc.content).slice(0, 60)} [writes: ${story.join('; ')}]`);
         continue;
       }
       const content = doc?.content;
