@@ -193,6 +193,21 @@ describe('sync engine against the local backend', function () {
     await until('the late file in lists', () => dump(backend, 'project_files').has(mine.$id), 5000);
   });
 
+  it('Sync Now during a background round runs a round of its own after it: a change made before the click is reported', async () => {
+    const d = await open({ start: false, reconcileEvery: 1 }); // every background round is a full one
+    await d.engine.syncNow();
+    backend.faults.set({ latencyMinMs: 150, latencyMaxMs: 150 });
+    requests = [];
+    d.engine.start(); // a background round starts
+    await until('the background round to pull projects', () => requests.some((r) => r.method === 'GET' && r.path.endsWith('/collections/projects/documents')), 10_000);
+    const other = await otherDevice(backend);
+    const made = (await other.create('projects', { userId: 'demo', title: 'Made Meanwhile', slug: 'made-meanwhile', framework: 'vue', status: 'active' })) as { $id: string };
+    const report = await d.engine.syncNow();
+    backend.faults.set({ latencyMinMs: 0, latencyMaxMs: 0 });
+    assert.equal(report.pulled.projects.added, 1, 'the round Sync Now reports began after the click');
+    assert.ok(d.store.project(made.$id));
+  });
+
   it('a rename is a create at the new path and a delete of the old one', async () => {
     const d = await open({ start: false });
     await d.engine.syncNow();

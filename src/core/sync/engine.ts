@@ -92,6 +92,8 @@ interface PushCounts {
 interface Round {
   promise: Promise<RoundReport>;
   full: boolean;
+  /** Started by Sync Now (a background round may have pulled before the user asked). */
+  asked: boolean;
   controller: AbortController;
 }
 
@@ -258,22 +260,23 @@ export class SyncEngine implements Disposable {
 
   /**
    * A full round now (pull everything, reconcile deletes, push), with what it
-   * changed. Shares a running full round; after a running background round,
-   * runs one full round for every caller that asked meanwhile. Rejects with
-   * the round's error (CancelledError when `signal` aborts it).
+   * changed. Shares a full round another Sync Now started; after a running
+   * background round (which may have pulled before the user asked), runs one
+   * full round for every caller that asked meanwhile. Rejects with the
+   * round's error (CancelledError when `signal` aborts it).
    */
   syncNow(options: { signal?: AbortSignal; /** false: pull and push only (measurements). */ reconcile?: boolean } = {}): Promise<RoundReport> {
     const running = this.round;
     const full = options.reconcile !== false;
     let promise: Promise<RoundReport>;
-    if (running && (running.full || !full)) promise = running.promise;
+    if (running && running.asked && (running.full || !full)) promise = running.promise;
     else if (running) {
       this.queuedFull ??= running.promise.then(
-        () => this.startRound(true).promise,
-        () => this.startRound(true).promise,
+        () => this.startRound(true, true).promise,
+        () => this.startRound(true, true).promise,
       ).finally(() => (this.queuedFull = undefined));
       promise = this.queuedFull;
-    } else promise = this.startRound(full).promise;
+    } else promise = this.startRound(full, true).promise;
     const signal = options.signal;
     if (signal) {
       const abort = () => this.round?.controller.abort(new CancelledError('Sync was cancelled'));
@@ -301,10 +304,10 @@ export class SyncEngine implements Disposable {
     void this.startRound(undefined).promise.catch(() => undefined);
   }
 
-  private startRound(forceFull: boolean | undefined): Round {
+  private startRound(forceFull: boolean | undefined, asked = false): Round {
     const full = forceFull ?? this.rounds % this.o.reconcileEvery === this.o.reconcileEvery - 1;
     const controller = new AbortController();
-    const round: Round = { full, controller, promise: undefined as unknown as Promise<RoundReport> };
+    const round: Round = { full, asked, controller, promise: undefined as unknown as Promise<RoundReport> };
     round.promise = this.runRound(full, controller.signal).finally(() => {
       if (this.round === round) this.round = undefined;
       this.emitStatus();

@@ -163,8 +163,14 @@ describe('phase 5: Edit Project and the debugging aids', function () {
   });
 
   it('Copy Diagnostics: versions, the endpoint host, counts per collection and the log, without the session', async () => {
-    await vscode.commands.executeCommand('codecraft.copyDiagnostics');
-    const text = await vscode.env.clipboard.readText();
+    // Copied between rounds: a round that realtime starts meanwhile says "syncing", so copy again then.
+    let text = '';
+    for (let attempt = 0; attempt < 5; attempt++) {
+      await eventually(() => t.syncStatus().state, (s) => s !== 'syncing', 20_000, 'no round running');
+      await vscode.commands.executeCommand('codecraft.copyDiagnostics');
+      text = await vscode.env.clipboard.readText();
+      if (!text.includes('- Files: syncing')) break;
+    }
     assert.match(text, /^## CodeCraft diagnostics/);
     assert.ok(text.includes(`- VS Code: ${vscode.version}`), text);
     assert.match(text, /- CodeCraft for VS Code: \d+\.\d+\.\d+/);
