@@ -210,6 +210,36 @@ describe('backend: faults', function () {
       assert.deepEqual(ids, [late.$id, onTime.$id]);
     });
 
+    it('late commit of an update: readers still see the previous version, so an id listing keeps the document', async () => {
+      const db = new Databases(user.client);
+      const doc = await db.createDocument(DB, 'messages', ID.unique(), { projectId: 'late-update', role: 'user', content: 'v1', sequence: 1 });
+      const LATE_MS = 3000;
+      backend.faults.set({ lateCommitMs: LATE_MS });
+      const sent = Date.now();
+      try {
+        await db.updateDocument(DB, 'messages', doc.$id, { content: 'v2' });
+      } finally {
+        backend.faults.set({ lateCommitMs: 0 });
+      }
+      const ids = await db.listDocuments(DB, 'messages', [Query.equal('projectId', 'late-update'), Query.select(['$id']), Query.orderAsc('$id')]);
+      assert.deepEqual(ids.documents.map((d) => d.$id), [doc.$id], 'an id listing is not a delete');
+      const full = await db.listDocuments(DB, 'messages', [Query.equal('projectId', 'late-update')]);
+      assert.equal(full.total, 0, 'the new version is not listed yet');
+      const byStamp = await db.listDocuments(DB, 'messages', [Query.equal('projectId', 'late-update'), Query.select(['$id']), Query.orderAsc('$updatedAt')]);
+      assert.equal(byStamp.total, 0, 'ordered by the changed stamp: left out');
+      assert.ok(Date.now() - sent < LATE_MS, 'the checks above ran inside the window');
+      // A create still committing stays out of id listings too.
+      backend.faults.set({ lateCommitMs: LATE_MS });
+      try {
+        const fresh = await db.createDocument(DB, 'messages', ID.unique(), { projectId: 'late-update', role: 'user', content: 'new', sequence: 2 });
+        await db.updateDocument(DB, 'messages', fresh.$id, { content: 'newer' });
+        const again = await db.listDocuments(DB, 'messages', [Query.equal('projectId', 'late-update'), Query.select(['$id'])]);
+        assert.deepEqual(again.documents.map((d) => d.$id), [doc.$id]);
+      } finally {
+        backend.faults.set({ lateCommitMs: 0 });
+      }
+    });
+
     it('sameMillisecond: a write is stamped in the previous write’s millisecond; an X-Appwrite-Timestamp equal to the stored stamp is accepted', async () => {
       const db = new Databases(user.client);
       const first = await db.createDocument(DB, 'messages', ID.unique(), { projectId: 'ms', role: 'user', content: 'v1', sequence: 1 });

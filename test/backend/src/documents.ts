@@ -2,7 +2,7 @@ import { AppwriteError, invalidParam } from './errors';
 import { fieldColumn, isCollated, parsePermission, type SqlValue, type Storage, type StoredDocument } from './db';
 import { rolesOf, type Identity } from './auth';
 import { resolveId } from './ids';
-import { checkQueriesParam, cursorPlan, MAX_COUNT, parseQueries, planList } from './queries';
+import { checkQueriesParam, cursorPlan, type ListPlan, MAX_COUNT, parseQueries, planList } from './queries';
 import type { AttributeDef, CollectionDef, ProjectSchema } from './schema';
 import { isStringLike } from './schema';
 import { formatDate, normaliseDate, StampClock } from './time';
@@ -99,8 +99,11 @@ function plainObject(value: unknown): value is Record<string, unknown> {
  */
 export class DocumentService {
   private readonly listeners = new Set<DocumentChangeListener>();
-  /** Late commits: per collection, document id → epoch ms from which list queries see it. */
-  private readonly hiddenUntil = new Map<string, Map<string, number>>();
+  /**
+   * Late commits: per collection, document id → epoch ms from which list queries see the new
+   * version, and for an update the fields it changed (a create has none to show before).
+   */
+  private readonly hiddenUntil = new Map<string, Map<string, { at: number; changed?: ReadonlySet<string> }>>();
   readonly clock: StampClock;
 
   constructor(private readonly storage: Storage, private readonly schema: ProjectSchema, clock?: StampClock) {
@@ -128,8 +131,11 @@ export class DocumentService {
   /**
    * Late commit: list queries leave the document out until `visibleAtMs` (0 shows it now), as a
    * multi-worker server whose write has not reached every replica yet. Get by id still finds it.
+   * For an update (`changed`: the fields it changed) readers still see the previous version, so a
+   * query that neither returns, filters nor orders by a changed field (an id listing) lists it as
+   * before; any other query leaves it out.
    */
-  delayListVisibility(databaseId: string, collectionId: string, documentId: string, visibleAtMs: number): void {
+  delayListVisibility(databaseId: string, collectionId: string, documentId: string, visibleAtMs: number, changed?: ReadonlySet<string>): void {
     const key = `${databaseId}/${collectionId}`;
     let hidden = this.hiddenUntil.get(key);
     if (visibleAtMs <= Date.now()) {
@@ -137,17 +143,21 @@ export class DocumentService {
       return;
     }
     if (!hidden) this.hiddenUntil.set(key, (hidden = new Map()));
-    hidden.set(documentId, visibleAtMs);
+    // A create still committing stays invisible however often it is then updated.
+    const prior = hidden.get(documentId);
+    const stillNew = prior !== undefined && prior.at > Date.now() && prior.changed === undefined;
+    hidden.set(documentId, stillNew || !changed ? { at: visibleAtMs } : { at: visibleAtMs, changed });
   }
 
-  private hiddenIds(c: CollectionDef): string[] {
+  private hiddenIds(c: CollectionDef, plan: ListPlan): string[] {
     const hidden = this.hiddenUntil.get(`${c.databaseId}/${c.id}`);
     if (!hidden || hidden.size === 0) return [];
     const now = Date.now();
+    const read = [...(plan.select ?? ['*']), ...plan.filters.map((f) => f.attribute || '*'), ...plan.orders.map((o) => o.field)];
     const ids: string[] = [];
-    for (const [id, at] of hidden) {
-      if (at <= now) hidden.delete(id);
-      else ids.push(id);
+    for (const [id, h] of hidden) {
+      if (h.at <= now) hidden.delete(id);
+      else if (!h.changed || read.some((field) => field === '*' || h.changed!.has(field))) ids.push(id);
     }
     return ids;
   }
@@ -398,7 +408,7 @@ export class DocumentService {
       permClause = `EXISTS (SELECT 1 FROM ${perms} p WHERE p.doc = d._seq AND p.type = 'read' AND p.role IN (${roles.map(() => '?').join(', ')}))`;
       permParams.push(...roles);
     }
-    const hidden = this.hiddenIds(c);
+    const hidden = this.hiddenIds(c, plan);
     if (hidden.length) {
       permClause = `${permClause} AND d._uid NOT IN (${hidden.map(() => '?').join(', ')})`;
       permParams.push(...hidden);

@@ -26,7 +26,8 @@ import { ERROR_TYPES, SERVER_VERSION } from './errors';
    sameMillisecond=P      share of document writes stamped in the millisecond of the previous write (as two
                           writes landing in one millisecond on Appwrite): an update may keep its `$updatedAt`
    drop=P                 share in [0, 1] of realtime event deliveries that drop the socket instead
- *   lateCommit=MS          document writes become visible to list queries MS after they commit
+ *   lateCommit=MS          document writes become visible to list queries MS after they commit (an
+ *                          update's previous version stays listed where the query reads no changed field)
  *   rateWindow=MS          length of a rate-limit window (default 1000); Reset is epoch seconds, rounded up
  *   seed=N                 PRNG seed (unsigned 32-bit integer, default 1)
  * Faults apply to REST requests made with a session, a JWT or as a guest; requests with an API key
@@ -239,6 +240,15 @@ export class FaultInjector {
     private readonly documents: DocumentService,
     private readonly listenAddress: () => { port: number; host: string },
   ) {}
+
+  /** A document as stored now (read with a key), or undefined when absent. */
+  private peek(databaseId: string, collectionId: string, documentId: string): Record<string, unknown> | undefined {
+    try {
+      return this.documents.get({ kind: 'key', keyId: 'faults' }, databaseId, collectionId, documentId);
+    } catch {
+      return undefined;
+    }
+  }
 
   get settings(): Readonly<FaultSettings> {
     return this.s;
@@ -463,12 +473,17 @@ export class FaultInjector {
     }
     const lose = this.s.lostAnswer > 0 && this.rng() < this.s.lostAnswer;
     const lateMs = this.s.lateCommitMs;
+    // An update still committing leaves the previous version where readers find it: note it.
+    const before = lateMs > 0 && method === 'PATCH' && documentId !== undefined ? this.peek(databaseId, collectionId, documentId) : undefined;
     const reply = await next();
     if (lose) record.lostAnswer = true;
     if (method !== 'DELETE' && reply.status < 300) {
       const id = (reply.body as { $id?: unknown } | undefined)?.$id;
       if (typeof id === 'string') {
-        if (lateMs > 0) this.documents.delayListVisibility(databaseId, collectionId, id, Date.now() + lateMs);
+        if (lateMs > 0) {
+          const changed = before ? changedFields(before, reply.body as Record<string, unknown>) : undefined;
+          this.documents.delayListVisibility(databaseId, collectionId, id, Date.now() + lateMs, changed);
+        }
         else this.documents.delayListVisibility(databaseId, collectionId, id, 0);
       }
     }
@@ -476,4 +491,13 @@ export class FaultInjector {
     if (lose) return { status: reply.status, abort: true };
     return reply;
   };
+}
+
+/** The fields whose values differ between two versions of a document (the stamp always does). */
+function changedFields(before: Record<string, unknown>, after: Record<string, unknown>): Set<string> {
+  const changed = new Set<string>(['$updatedAt']);
+  for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
+    if (JSON.stringify(before[key]) !== JSON.stringify(after[key])) changed.add(key);
+  }
+  return changed;
 }
