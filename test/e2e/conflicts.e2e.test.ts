@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { Client, Databases, ID, Permission, Query, Role } from 'node-appwrite';
 import type { Locator, Page } from 'playwright-core';
 import { startBackend, type Backend } from '../backend/index';
+import { workbenchSuiteHooks } from '../harness/workbenchSuite';
 import { launchBrowser, type Browser } from '../harness/browser';
 import { startCodeServer, type CodeServer } from '../harness/codeServer';
 import { removeOnExit } from '../harness/processes';
@@ -138,19 +139,7 @@ describe('conflicts in the VS Code workbench (code-server + Chromium)', function
     await fileRow('README.md').waitFor({ timeout: 60_000 });
   });
 
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && page && browser) {
-      await browser.shot(page, `FAILED-${this.currentTest.title.replace(/\W+/g, '-').slice(0, 60)}`).catch(() => undefined);
-      await page.keyboard.press('Escape').catch(() => undefined); // a menu or picker left open would block the next test
-    }
-  });
-
-  after(async function () {
-    if (browser) await browser.close();
-    if (cs) await cs.stop();
-    if (backend) await backend.stop();
-    if (state && process.env.CODECRAFT_KEEP_STATE !== '1') rmSync(state, { recursive: true, force: true });
-  });
+  workbenchSuiteHooks(() => ({ page, browser, cs, backend, state }));
 
   const BASE = '# Recipe Box\n\nIntro line.\n\nMiddle line.\n\nLast line.\n';
   const THEIRS = '# Recipe Box\n\nIntro line, as the other device wrote it.\n\nMiddle line.\n\nLast line.\n';

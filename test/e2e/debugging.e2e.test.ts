@@ -15,6 +15,7 @@ import { Client, Databases } from 'node-appwrite';
 import type { Page } from 'playwright-core';
 import { signIn } from '../../src/infra/appwrite/auth';
 import { startBackend, type Backend } from '../backend/index';
+import { workbenchSuiteHooks } from '../harness/workbenchSuite';
 import { launchBrowser, type Browser } from '../harness/browser';
 import { startCodeServer, type CodeServer } from '../harness/codeServer';
 import { removeOnExit } from '../harness/processes';
@@ -126,18 +127,7 @@ describe('Edit Project and the debugging aids in the workbench (code-server + Ch
     await wb.openWorkbench(page, cs.url, { folder: cs.folder });
   });
 
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && page && browser) {
-      await browser.shot(page, `FAILED-${this.currentTest.title.replace(/\W+/g, '-').slice(0, 60)}`).catch(() => undefined);
-    }
-  });
-
-  after(async function () {
-    if (browser) await browser.close();
-    if (cs) await cs.stop();
-    if (backend) await backend.stop();
-    if (state && process.env.CODECRAFT_KEEP_STATE !== '1') rmSync(state, { recursive: true, force: true });
-  });
+  workbenchSuiteHooks(() => ({ page, browser, cs, backend, state }));
 
   it('signs in through the quick inputs', async () => {
     await wb.activityBarItem(page, 'CodeCraft').waitFor({ timeout: 60_000 });

@@ -20,6 +20,7 @@ import { Client, Databases, ID, Permission, Query, Role } from 'node-appwrite';
 import type { Frame, Page } from 'playwright-core';
 import { startBackend, type Backend } from '../backend/index';
 import { planReply } from '../backend/src/assistantStandIn';
+import { workbenchSuiteHooks } from '../harness/workbenchSuite';
 import { launchBrowser, type Browser } from '../harness/browser';
 import { startCodeServer, type CodeServer } from '../harness/codeServer';
 import { runExtensionTestsPhase } from '../harness/extHostRunner';
@@ -145,18 +146,7 @@ describe('CodeCraft in the VS Code workbench (code-server + Chromium)', function
     await wb.openWorkbench(page, cs.url, { folder: cs.folder });
   });
 
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && page && browser) {
-      await browser.shot(page, `FAILED-${this.currentTest.title.replace(/\W+/g, '-').slice(0, 60)}`).catch(() => undefined);
-    }
-  });
-
-  after(async function () {
-    if (browser) await browser.close();
-    if (cs) await cs.stop();
-    if (backend) await backend.stop();
-    if (state && process.env.CODECRAFT_KEEP_STATE !== '1') rmSync(state, { recursive: true, force: true });
-  });
+  workbenchSuiteHooks(() => ({ page, browser, cs, backend, state }));
 
   /** Waits for the quick input to show `step` of 4 with a message naming what it wants. */
   async function expectStep(step: number, asks: RegExp): Promise<void> {

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { untilAnswered } from '../quickInput';
 import { BACK, type ChoiceStep, type EditPrompter, type EditStep, type TextStep } from './editProjectFlow';
 
 /**
@@ -21,7 +22,7 @@ export class QuickInputEditPrompter implements EditPrompter {
     input.value = step.value;
     input.ignoreFocusOut = true;
     input.buttons = step.step > 1 ? [vscode.QuickInputButtons.Back] : [];
-    return settle(input, (finish) => [
+    return untilAnswered(input, BACK, (finish) => [
       input.onDidChangeValue((value) => (input.validationMessage = step.validate(value))),
       input.onDidAccept(() => {
         const problem = step.validate(input.value);
@@ -42,37 +43,11 @@ export class QuickInputEditPrompter implements EditPrompter {
     pick.items = step.items.map((i) => ({ label: i.label, ...(i.detail ? { detail: i.detail } : {}), value: i.value }));
     pick.activeItems = pick.items.filter((i) => i.value === step.active);
     pick.buttons = step.step > 1 ? [vscode.QuickInputButtons.Back] : [];
-    return settle(pick, (finish) => [
+    return untilAnswered(pick, BACK, (finish) => [
       pick.onDidAccept(() => {
         const chosen = pick.selectedItems[0] ?? pick.activeItems[0];
         if (chosen) finish(chosen.value);
       }),
     ]);
   }
-}
-
-/** Shows `input` until it answers: Back, hidden (Escape), or what `listen` finishes with. */
-function settle(
-  input: vscode.InputBox | vscode.QuickPick<vscode.QuickPickItem>,
-  listen: (finish: (value: string | typeof BACK | undefined) => void) => vscode.Disposable[],
-): Promise<string | typeof BACK | undefined> {
-  return new Promise((resolve) => {
-    let settled = false;
-    const subscriptions: vscode.Disposable[] = [];
-    const finish = (value: string | typeof BACK | undefined) => {
-      if (settled) return;
-      settled = true;
-      for (const d of subscriptions) d.dispose();
-      input.dispose();
-      resolve(value);
-    };
-    subscriptions.push(
-      ...listen(finish),
-      input.onDidTriggerButton((button) => {
-        if (button === vscode.QuickInputButtons.Back) finish(BACK);
-      }),
-      input.onDidHide(() => finish(undefined)),
-    );
-    input.show();
-  });
 }
