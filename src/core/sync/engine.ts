@@ -23,7 +23,7 @@ import { changeKey, type Lease, type LocalChange, type LocalStore, type StoreCha
 import { backoffDelay } from './backoff';
 import { Puller } from './pull';
 import { describeError, Pusher } from './push';
-import { emptyReport, type RoundReport } from './report';
+import { combineReports, emptyReport, type RoundReport } from './report';
 
 export type SyncState = 'idle' | 'syncing' | 'offline' | 'error';
 export type DocState = 'synced' | 'pending' | 'conflict' | 'failed';
@@ -262,8 +262,9 @@ export class SyncEngine implements Disposable {
    * A full round now (pull everything, reconcile deletes, push), with what it
    * changed. Shares a full round another Sync Now started; after a running
    * background round (which may have pulled before the user asked), runs one
-   * full round for every caller that asked meanwhile. Rejects with the
-   * round's error (CancelledError when `signal` aborts it).
+   * full round for every caller that asked meanwhile, and reports both rounds
+   * as one. Rejects with the round's error (CancelledError when `signal`
+   * aborts it).
    */
   syncNow(options: { signal?: AbortSignal; /** false: pull and push only (measurements). */ reconcile?: boolean } = {}): Promise<RoundReport> {
     const running = this.round;
@@ -271,8 +272,9 @@ export class SyncEngine implements Disposable {
     let promise: Promise<RoundReport>;
     if (running && running.asked && (running.full || !full)) promise = running.promise;
     else if (running) {
+      // What the background round brought in is news to whoever clicked too: told as one.
       this.queuedFull ??= running.promise.then(
-        () => this.startRound(true, true).promise,
+        (before) => this.startRound(true, true).promise.then((own) => combineReports(before, own)),
         () => this.startRound(true, true).promise,
       ).finally(() => (this.queuedFull = undefined));
       promise = this.queuedFull;

@@ -44,6 +44,34 @@ export function emptyReport(now: number): RoundReport {
   };
 }
 
+/** Two rounds told as one (a round that ran before another, then that one): counts add up, the state is the later's. */
+export function combineReports(earlier: RoundReport, later: RoundReport): RoundReport {
+  const pulled = {} as RoundReport['pulled'];
+  for (const kind of ['projects', 'messages', 'files'] as const) {
+    const a = earlier.pulled[kind];
+    const b = later.pulled[kind];
+    pulled[kind] = {
+      added: a.added + b.added,
+      updated: a.updated + b.updated,
+      removed: a.removed + b.removed,
+      received: a.received + b.received,
+      pages: a.pages + b.pages,
+      rejected: a.rejected + b.rejected,
+    };
+  }
+  const combined: RoundReport = {
+    pulled,
+    pushed: earlier.pushed + later.pushed,
+    conflicts: earlier.conflicts + later.conflicts,
+    failed: earlier.failed + later.failed,
+    pending: later.pending,
+    reconciled: earlier.reconciled || later.reconciled,
+    startedAt: earlier.startedAt,
+  };
+  if (later.endedAt !== undefined) combined.endedAt = later.endedAt;
+  return combined;
+}
+
 const NOUNS: Record<CollectionKind, [string, string]> = {
   projects: ['project', 'projects'],
   messages: ['message', 'messages'],
