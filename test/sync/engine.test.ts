@@ -147,6 +147,77 @@ describe('sync engine against the local backend', function () {
     assert.equal(d.store.localChange('files', file.$id)?.conflict?.reason, 'changed');
   });
 
+  it('an edit stamped in the millisecond of the version it replaced is written again until its stamp moves, so a device still holding that version meets a conflict', async () => {
+    const d = await open({ start: false });
+    const e = await open({ start: false });
+    const projectId = demoProject();
+    // The last write on the server is this file's, so a same-millisecond stamp ties with it.
+    const other = await otherDevice(backend);
+    const target = [...dump(backend, 'project_files').values()].find((f) => f.projectId === projectId && f.type === 'file')!;
+    await other.db.updateDocument(other.dbId, 'project_files', target.$id as string, { content: 'the version both hold\n' });
+    await d.engine.syncNow();
+    await e.engine.syncNow();
+    const before = dump(backend, 'project_files').get(target.$id as string)!.$updatedAt as string;
+
+    await d.changes.writeFile(projectId, target.path as string, 'mine\n', { create: false, overwrite: true });
+    // Only this push's write lands in the millisecond of the last one (the hooks run before the draw).
+    let writes = 0;
+    const stop = backend.faults.beforeWrite((req) => {
+      if (req.documentId !== target.$id) return;
+      writes++;
+      backend.faults.set({ sameMillisecond: writes === 1 ? 1 : 0 });
+    });
+    await d.engine.syncNow();
+    stop();
+    // e never saw "mine": its delete, based on the version both held, must not remove it unseen.
+    await e.changes.delete(projectId, target.path as string, { recursive: false });
+    await e.engine.syncNow();
+    assert.equal(dump(backend, 'project_files').get(target.$id as string)?.content, 'mine\n', 'the edit e never saw is still there');
+    assert.equal(e.store.localChange('files', target.$id as string)?.conflict?.reason, 'changed');
+    assert.equal(writes, 2, 'the edit, then its updatedAt alone');
+    const after = dump(backend, 'project_files').get(target.$id as string)!;
+    assert.equal(after.content, 'mine\n');
+    assert.ok(Date.parse(after.$updatedAt as string) > Date.parse(before), `the stamp moved past ${before}: ${String(after.$updatedAt)}`);
+    assert.match(d.log.lines.join('\n'), /kept the server stamp of the version it replaced/);
+  });
+
+  it('a file created again while its delete was out, stamped in the millisecond of the deleted version, is written again until its stamp moves past it', async () => {
+    const d = await open({ start: false });
+    const e = await open({ start: false });
+    const projectId = demoProject();
+    const other = await otherDevice(backend);
+    // A file of this extension's own (its id derived from the path, so made again with the same id).
+    const path = 'src/tie.txt';
+    await d.engine.syncNow();
+    const id = (await d.changes.writeFile(projectId, path, 'first\n', { create: true, overwrite: false })).$id;
+    await d.engine.syncNow();
+    await other.db.updateDocument(other.dbId, 'project_files', id, { content: 'the version both hold\n' });
+    await d.engine.syncNow();
+    await e.engine.syncNow();
+
+    await d.changes.delete(projectId, path, { recursive: false });
+    // While the delete is out, the file is written again here; the create that follows lands
+    // in the millisecond of the deleted version (the last write on the server).
+    let creates = 0;
+    const stop = backend.faults.beforeWrite(async (req) => {
+      if (req.documentId !== id && !(req.method === 'POST' && req.collectionId === 'project_files')) return;
+      if (req.method === 'DELETE') await d.changes.writeFile(projectId, path, 'again\n', { create: true, overwrite: false });
+      if (req.method === 'POST') creates++;
+      backend.faults.set({ sameMillisecond: req.method === 'POST' && creates === 1 ? 1 : 0 });
+    });
+    await d.engine.syncNow();
+    await d.engine.syncNow();
+    stop();
+    assert.equal(creates, 1);
+    assert.equal(dump(backend, 'project_files').get(id)?.content, 'again\n');
+
+    // e's edit of the deleted version must not overwrite the new file unseen.
+    await e.changes.writeFile(projectId, path, 'theirs, from the old version\n', { create: false, overwrite: true });
+    await e.engine.syncNow();
+    assert.equal(dump(backend, 'project_files').get(id)?.content, 'again\n', 'the file made again is still there');
+    assert.equal(e.store.localChange('files', id)?.conflict?.reason, 'changed');
+  });
+
   it('a file deleted elsewhere leaves; a local edit of one becomes a conflict that Restore re-creates', async () => {
     const d = await open({ start: false });
     await d.engine.syncNow();

@@ -43,6 +43,12 @@ export interface LocalChange {
   base: AnyDoc | null;
   /** Updates: the fields this change touches (only they are sent; others may have changed elsewhere). */
   fields?: string[];
+  /**
+   * Creates of a document this device deleted on the server just before: the
+   * deleted version's `$updatedAt`, which the new one's stamp must pass (see
+   * the pusher's `stampMoved`).
+   */
+  after?: string;
   /** When the change was first queued, and last changed (epoch ms). */
   since: number;
   changedAt: number;
@@ -69,6 +75,7 @@ const EntryShape = z.object({
   doc: z.unknown(),
   base: z.unknown(),
   fields: z.array(z.string()).optional(),
+  after: z.string().max(64).optional(),
   since: z.number(),
   changedAt: z.number(),
   attempts: z.number().int().nonnegative(),

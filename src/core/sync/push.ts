@@ -38,6 +38,9 @@ export function routeOf(change: LocalChange): WriteRoute {
   return change.op;
 }
 
+/** Writes of `updatedAt` alone after a write kept its base's stamp (see `stampMoved`). */
+const MAX_TOUCHES = 3;
+
 /** Milliseconds added to a rate limit's reset: Appwrite gives it in whole seconds. */
 const RESET_MARGIN_MS = 1000;
 
@@ -128,14 +131,18 @@ export class Pusher {
       switch (change.op) {
         case 'create': {
           const doc = await this.remote.create(kind, id, dataFields(change.doc!) as never, { signal });
-          await this.confirmed(change, rev, doc);
+          const moved = await this.stampMoved(change, doc, change.after, signal);
+          if (!moved) return { kind: 'conflict' };
+          await this.confirmed(change, rev, moved);
           break;
         }
         case 'update': {
           const data = fieldsToSend(change.doc!, change.fields);
           const basedOn = this.conditional(kind) ? change.base?.$updatedAt : undefined;
           const doc = await this.remote.update(kind, id, data as never, basedOn ? { signal, basedOn } : { signal });
-          await this.confirmed(change, rev, doc);
+          const moved = await this.stampMoved(change, doc, basedOn, signal);
+          if (!moved) return { kind: 'conflict' };
+          await this.confirmed(change, rev, moved);
           break;
         }
         case 'delete': {
@@ -164,6 +171,45 @@ export class Pusher {
     } catch (check) {
       return isCodeCraftError(check) && check.kind === 'Unauthorized';
     }
+  }
+
+  /**
+   * Appwrite stamps `$updatedAt` to the millisecond, and its precondition only
+   * refuses a stored version *later* than the one given. A write that lands in
+   * the millisecond of the version it replaced (two writes in one millisecond,
+   * or servers whose clocks differ) keeps that version's stamp, and a device
+   * still holding the old version could then overwrite or delete ours without
+   * a conflict. So when our write's stamp did not move past `floor` (the
+   * version it was based on, or the one deleted before it was created again),
+   * it is written again — its `updatedAt` only, on its own stamp — until the
+   * stamp moves. Someone else's write in between is a conflict, kept with our
+   * version (the result is null then). Anything else leaves the write as it
+   * landed: a later edit moves the stamp anyway.
+   */
+  private async stampMoved(change: LocalChange, doc: AnyDoc, floor: string | undefined, signal?: AbortSignal): Promise<AnyDoc | null> {
+    if (!this.conditional(change.kind) || !floor) return doc;
+    const below = Date.parse(floor);
+    let current = doc;
+    for (let attempt = 0; attempt < MAX_TOUCHES && current.$updatedAt && !(Date.parse(current.$updatedAt) > below); attempt++) {
+      const was = (current as { updatedAt?: string | null }).updatedAt;
+      let at = this.clock.now();
+      if (was && Date.parse(was) >= at) at = Date.parse(was) + 1;
+      this.log.debug(`${change.kind} ${change.id} kept the server stamp of the version it replaced (${current.$updatedAt}); writing it again so the stamp moves`);
+      try {
+        current = await this.remote.update(change.kind, change.id, { updatedAt: new Date(at).toISOString() } as never, { signal, basedOn: current.$updatedAt });
+      } catch (e) {
+        if (e instanceof ConflictError) {
+          const server = (e.current ?? null) as AnyDoc | null;
+          if (server && change.doc && sameFields(server, change.doc, change.fields ?? ['path', 'type', 'content'])) return server;
+          await this.markConflict(change, server ? 'changed' : 'deleted', server);
+          return null;
+        }
+        if (isCodeCraftError(e) && e.kind === 'Cancelled') throw e;
+        this.log.debug(`could not move the stamp of ${change.kind} ${change.id}: ${describeError(e)}`);
+        return current;
+      }
+    }
+    return current;
   }
 
   /** File content is guarded by conditional writes; project metadata is last-writer-wins; messages are append-only. */
@@ -291,11 +337,13 @@ export class Pusher {
       }
       // Edited again meanwhile: the next push is based on what the server has now.
       const next: LocalChange = { ...cur, base: server, attempts: 0 };
+      delete next.after;
       delete next.retryAt;
       delete next.lastError;
       if (cur.doc) {
         next.op = server ? 'update' : 'create';
         if (next.op === 'update' && !next.fields) next.fields = Object.keys(dataFields(cur.doc)).sort();
+        if (next.op === 'create' && change.op === 'delete' && change.base) next.after = change.base.$updatedAt;
       } else if (!server) {
         entries.delete(key);
         return;

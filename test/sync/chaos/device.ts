@@ -46,6 +46,11 @@ export interface WriteRecord {
   op: 'create' | 'update' | 'delete';
   /** What the device showed before the change: the content (files), null when absent. */
   base: string | null;
+  /**
+   * Files: the server version the queued change is conditioned on, when it is another one
+   * (a pull stored a newer version between reading the file and queuing the change).
+   */
+  seen?: string;
   /** Files: the new content; messages: the content; projects: `field=value`. */
   content?: string;
   path?: string;
@@ -210,9 +215,15 @@ async function main(init: InitMessage): Promise<void> {
     void (async () => {
       try {
         switch (raw.type) {
-          case 'op':
-            send({ type: 'done', seq: raw.seq, writes: await op(raw.op) });
+          case 'op': {
+            const writes = await op(raw.op);
+            for (const w of writes) {
+              const base = w.kind === 'files' && w.op !== 'create' ? (store.localChange('files', w.id)?.base as ProjectFile | null | undefined) : undefined;
+              if (base && (base.content ?? '') !== w.base) w.seen = base.content ?? '';
+            }
+            send({ type: 'done', seq: raw.seq, writes });
             break;
+          }
           case 'write': {
             const before = (await store.loadFiles(raw.projectId)).find((f) => f.path === raw.path);
             const doc = await changes.writeFile(raw.projectId, raw.path, raw.content, { create: true, overwrite: true });

@@ -245,7 +245,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     const conflictsOf = new Set(devices.flatMap((d) => d.conflicts.map((c) => `${d.name}|${c.kind}|${c.id}`)));
     result.conflicts = conflictsOf.size;
     const seenBy = new Set<string>();
-    for (const w of writes) if (w.base !== null) seenBy.add(`${w.kind}|${w.id}|${w.base}`);
+    for (const w of writes) {
+      if (w.base !== null) seenBy.add(`${w.kind}|${w.id}|${w.base}`);
+      if (w.seen !== undefined) seenBy.add(`${w.kind}|${w.id}|${w.seen}`);
+    }
     const recreated = new Set(writes.filter((w) => w.base === null).map((w) => `${w.kind}|${w.id}`));
     const deletedProjects = new Set(writes.filter((w) => w.kind === 'projects' && w.op === 'delete').map((w) => w.id));
     for (const w of writes) {
