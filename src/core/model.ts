@@ -224,7 +224,19 @@ export function dataFields(doc: object): Record<string, unknown> {
 
 /** True when two versions hold the same data (system fields aside). */
 export function sameData(a: object, b: object): boolean {
-  return JSON.stringify(dataFields(a)) === JSON.stringify(dataFields(b));
+  const da = dataFields(a);
+  const db = dataFields(b);
+  const keys = Object.keys(da);
+  return keys.length === Object.keys(db).length && keys.every((k) => k in db && sameValue(da[k], db[k]));
+}
+
+/**
+ * One attribute's value on both sides. Date-times compare as instants: the
+ * server answers `…000+00:00` for the `…000Z` it was sent.
+ */
+export function sameValue(a: unknown, b: unknown): boolean {
+  if (typeof a === 'string' && typeof b === 'string' && a !== b && isIsoDateTime(a) && isIsoDateTime(b)) return Date.parse(a) === Date.parse(b);
+  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 }
 
 /**

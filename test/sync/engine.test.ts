@@ -181,6 +181,48 @@ describe('sync engine against the local backend', function () {
     assert.match(d.log.lines.join('\n'), /kept the server stamp of the version it replaced/);
   });
 
+  it('a new file whose create landed but whose answer was lost is ours on the retry, not another device’s (dates compare as instants)', async () => {
+    const d = await open({ start: false });
+    await d.engine.syncNow();
+    const projectId = demoProject();
+    const stop = backend.faults.beforeWrite((req) => {
+      backend.faults.set({ lostAnswer: req.method === 'POST' && req.collectionId === 'project_files' ? 1 : 0 });
+    });
+    const doc = await d.changes.writeFile(projectId, 'src/lost.txt', 'mine\n', { create: true, overwrite: false });
+    await d.engine.syncNow();
+    stop();
+    await backend.faults.clear();
+    await d.engine.syncNow();
+    assert.equal(dump(backend, 'project_files').get(doc.$id)?.content, 'mine\n');
+    assert.equal(d.store.localChange('files', doc.$id), undefined, d.log.lines.filter((l) => /conflict|push/.test(l)).join('\n'));
+  });
+
+  it('the realtime echo of our own edit, stamped in its base’s millisecond, is not taken for someone else’s: no conflict', async () => {
+    const d = await open({ realtime: true });
+    await until('first round', () => d.store.projects().length === 3);
+    const projectId = demoProject();
+    const other = await otherDevice(backend);
+    const target = [...dump(backend, 'project_files').values()].find((f) => f.projectId === projectId && f.type === 'file')!;
+    const id = target.$id as string;
+    await other.db.updateDocument(other.dbId, 'project_files', id, { content: 'the version we hold\n' });
+    await until('that version here', async () => (await d.store.serverCopy('files', id, projectId) as ProjectFile | undefined)?.content === 'the version we hold\n');
+
+    let writes = 0;
+    const stop = backend.faults.beforeWrite(async (req) => {
+      if (req.documentId !== id) return;
+      writes++;
+      backend.faults.set({ sameMillisecond: writes === 1 ? 1 : 0 });
+      // The stamp's second write waits until the first one's realtime echo is stored here.
+      if (writes === 2) await until('the echo', async () => (await d.store.serverCopy('files', id, projectId) as ProjectFile | undefined)?.content === 'mine\n');
+    });
+    await d.changes.writeFile(projectId, target.path as string, 'mine\n', { create: false, overwrite: true });
+    await until('pushed', () => !d.store.localChange('files', id));
+    stop();
+    assert.equal(writes, 2);
+    assert.equal(dump(backend, 'project_files').get(id)?.content, 'mine\n');
+    assert.equal(d.engine.status.conflicts, 0, d.log.lines.filter((l) => /conflict/.test(l)).join('\n'));
+  });
+
   it('a file created again while its delete was out, stamped in the millisecond of the deleted version, is written again until its stamp moves past it', async () => {
     const d = await open({ start: false });
     const e = await open({ start: false });

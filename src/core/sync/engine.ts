@@ -22,7 +22,7 @@ import type { CollectionSyncStatus } from '../syncStatus';
 import { changeKey, type Lease, type LocalChange, type LocalStore, type StoreChange } from '../store';
 import { backoffDelay } from './backoff';
 import { Puller } from './pull';
-import { describeError, Pusher } from './push';
+import { describeError, Pusher, sameFields } from './push';
 import { combineReports, emptyReport, type RoundReport } from './report';
 
 export type SyncState = 'idle' | 'syncing' | 'offline' | 'error';
@@ -644,7 +644,10 @@ export class SyncEngine implements Disposable {
       const local = this.store.localChange(c.kind, id);
       if (!local?.base || local.conflict) continue;
       const server = await this.store.serverCopy(c.kind, id, c.projectId);
-      if (server && server.$updatedAt === local.base.$updatedAt && !sameData(server, local.base)) stale.push({ key: changeKey(c.kind, id), server });
+      if (!server || server.$updatedAt !== local.base.$updatedAt || sameData(server, local.base)) continue;
+      // Our own write, stamped in the base's millisecond (the pusher moves its stamp next): not someone else's.
+      if (local.doc && sameFields(server, local.doc, local.fields)) continue;
+      stale.push({ key: changeKey(c.kind, id), server });
     }
     if (!stale.length) return;
     await this.store.updateLocal((entries) => {

@@ -18,7 +18,7 @@
  * everything until the user signs in again.
  */
 import { CodeCraftError, ConflictError, isCodeCraftError, RateLimitedError, type ErrorKind } from '../errors';
-import { dataFields, sameData, type AnyDoc, type CollectionKind } from '../model';
+import { dataFields, sameData, sameValue, type AnyDoc, type CollectionKind } from '../model';
 import type { Clock, Logger } from '../ports';
 import type { RemoteApi, WriteRoute } from '../remote';
 import { changeKey, type LocalChange, type LocalStore } from '../store';
@@ -360,9 +360,10 @@ function sameVersion(a: LocalChange, b: LocalChange): boolean {
   return a.seq === b.seq && a.rev === b.rev;
 }
 
-function sameFields(server: AnyDoc, ours: AnyDoc, fields: readonly string[] | undefined): boolean {
+/** The server's version holds our version's data in `fields` (all data fields when not given). */
+export function sameFields(server: AnyDoc, ours: AnyDoc, fields: readonly string[] | undefined): boolean {
   if (!fields) return sameData(server, ours);
   const s = server as unknown as Record<string, unknown>;
   const o = ours as unknown as Record<string, unknown>;
-  return fields.every((f) => JSON.stringify(s[f] ?? null) === JSON.stringify(o[f] ?? null));
+  return fields.every((f) => sameValue(s[f], o[f]));
 }
