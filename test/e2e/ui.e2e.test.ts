@@ -570,6 +570,7 @@ describe('CodeCraft in the VS Code workbench (code-server + Chromium)', function
       // VS Code asks first; then CodeCraft signs out and offers to remove the local data.
       const dialog = page.locator('.monaco-dialog-box');
       for (let attempt = 1; ; attempt++) {
+        await wb.closeMenus(page); // the menu of an attempt whose click was lost
         await page.locator('.activitybar a.action-label[aria-label^="Accounts"]').first().click();
         await page.locator('.monaco-menu .action-label', { hasText: DEMO.email }).first().hover();
         const signOut = page.locator('.monaco-menu .action-label', { hasText: /^Sign Out$/ }).first();
@@ -578,7 +579,6 @@ describe('CodeCraft in the VS Code workbench (code-server + Chromium)', function
         // A click while the submenu is still opening can be lost; try the menu again then.
         if (await dialog.waitFor({ timeout: 5_000 }).then(() => true, () => false)) break;
         if (attempt === 3) assert.fail('the Accounts menu did not open the sign-out dialog');
-        await page.keyboard.press('Escape');
       }
       await browser!.shot(page, 'accounts-sign-out');
       await dialog.getByRole('button', { name: 'Sign Out' }).click();

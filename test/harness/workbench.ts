@@ -63,6 +63,15 @@ export async function contextMenuItem(page: Page, row: Locator, item: string): P
   await menu.waitFor({ state: 'hidden', timeout: 10_000 });
 }
 
+/** Closes any open menu (a submenu first, then its menu): Escape until none is shown. */
+export async function closeMenus(page: Page): Promise<void> {
+  const menu = page.locator('.context-view .monaco-menu');
+  for (let i = 0; i < 4 && (await menu.first().isVisible().catch(() => false)); i++) {
+    await page.keyboard.press('Escape');
+    await menu.first().waitFor({ state: 'hidden', timeout: 1_000 }).catch(() => undefined);
+  }
+}
+
 /** Run a command by its palette title: F1, type, wait for it to be the focused row, Enter. */
 export async function runCommand(page: Page, title: string, timeout = 20_000): Promise<void> {
   const widget = page.locator('.quick-input-widget');
@@ -99,11 +108,23 @@ export function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** Text of the active editor's visible lines (NBSP → space). */
+/**
+ * Text of the active editor's visible lines, top to bottom (NBSP → space). Monaco reuses
+ * its line elements when it scrolls or re-renders, so their order in the DOM is not the
+ * order on screen: each is placed by its `top`.
+ */
 export async function activeEditorText(page: Page): Promise<string> {
   const lines = page.locator('.editor-group-container.active .monaco-editor .view-lines');
   await lines.first().waitFor({ timeout: 20_000 });
-  return (await lines.first().innerText()).replace(/\u00a0/g, ' ');
+  type Line = { style: { top: string }; innerText: string };
+  const text = await lines.first().evaluate((el) =>
+    Array.from((el as unknown as { querySelectorAll(s: string): ArrayLike<Line> }).querySelectorAll(':scope > .view-line'))
+      .map((line) => ({ top: parseFloat(line.style.top) || 0, text: line.innerText }))
+      .sort((a, b) => a.top - b.top)
+      .map((l) => l.text)
+      .join('\n'),
+  );
+  return text.replace(/\u00a0/g, ' ');
 }
 
 /** The active editor tab (its label is the file name). */
