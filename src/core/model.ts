@@ -227,15 +227,21 @@ export function sameData(a: object, b: object): boolean {
   const da = dataFields(a);
   const db = dataFields(b);
   const keys = Object.keys(da);
-  return keys.length === Object.keys(db).length && keys.every((k) => k in db && sameValue(da[k], db[k]));
+  return keys.length === Object.keys(db).length && keys.every((k) => k in db && sameValue(k, da[k], db[k]));
 }
 
+/** The datetime attributes of the three collections. */
+const DATE_FIELDS: ReadonlySet<string> = new Set(['createdAt', 'updatedAt', 'lastMessageAt']);
+
 /**
- * One attribute's value on both sides. Date-times compare as instants: the
- * server answers `…000+00:00` for the `…000Z` it was sent.
+ * One attribute's value on both sides. Datetime attributes compare as instants:
+ * the server answers `…000+00:00` for the `…000Z` it was sent. Text (a file's
+ * content that happens to be a date) compares as text.
  */
-export function sameValue(a: unknown, b: unknown): boolean {
-  if (typeof a === 'string' && typeof b === 'string' && a !== b && isIsoDateTime(a) && isIsoDateTime(b)) return Date.parse(a) === Date.parse(b);
+export function sameValue(key: string, a: unknown, b: unknown): boolean {
+  if (DATE_FIELDS.has(key) && typeof a === 'string' && typeof b === 'string' && a !== b && isIsoDateTime(a) && isIsoDateTime(b)) {
+    return Date.parse(a) === Date.parse(b);
+  }
   return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 }
 

@@ -6,6 +6,7 @@ import {
   MessageSchema,
   parseBatch,
   parseOne,
+  sameData,
   ProjectFileSchema,
   ProjectSchema,
   schemaFor,
@@ -135,5 +136,14 @@ describe('model', () => {
     assert.equal(compareDocVersion(b, { ...b }), 0);
     // Not yet on the server sorts before anything that is.
     assert.ok(compareDocVersion({ $id: 'z' }, a) < 0);
+  });
+  it('sameData: datetime attributes compare as instants (the server answers +00:00 for Z), text as text', () => {
+    const server = { ...project, createdAt: '2025-01-15T10:00:00.000+00:00', updatedAt: '2025-01-15T15:30:00.000+00:00', lastMessageAt: '2025-01-15T15:30:00.000+00:00' };
+    assert.ok(sameData(project, server));
+    assert.ok(!sameData(project, { ...server, updatedAt: '2025-01-15T15:30:00.001+00:00' }), 'a millisecond apart');
+    assert.ok(!sameData(project, { ...server, title: 'Another' }));
+    assert.ok(!sameData(project, { ...server, description: 'added' }), 'a field only one side has');
+    const file = { $id: 'f', projectId: 'p1', path: 'when.txt', type: 'file', content: '2025-01-15T10:00:00.000Z' };
+    assert.ok(!sameData(file, { ...file, content: '2025-01-15T10:00:00.000+00:00' }), 'content is text, even when it reads as a date');
   });
 });

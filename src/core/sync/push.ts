@@ -365,5 +365,5 @@ export function sameFields(server: AnyDoc, ours: AnyDoc, fields: readonly string
   if (!fields) return sameData(server, ours);
   const s = server as unknown as Record<string, unknown>;
   const o = ours as unknown as Record<string, unknown>;
-  return fields.every((f) => sameValue(s[f], o[f]));
+  return fields.every((f) => sameValue(f, s[f], o[f]));
 }
