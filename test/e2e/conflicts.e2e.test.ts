@@ -78,10 +78,11 @@ describe('conflicts in the VS Code workbench (code-server + Chromium)', function
   async function appendAndSave(text: string, save = true): Promise<void> {
     await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
     await page.keyboard.press('Control+End');
-    await page.keyboard.press('Backspace'); // onto the end of the last line (the file ends with a newline)
+    // Onto the end of the last line (the file ends with a newline), which stays: no Enter to type,
+    // so a suggestion widget opening late cannot swallow one.
+    await page.keyboard.press('ArrowLeft');
     await page.keyboard.type(text);
-    await page.keyboard.press('Escape'); // a suggestion widget must not take the Enter
-    await page.keyboard.press('Enter');
+    await page.keyboard.press('Escape');
     if (save) await page.keyboard.press('Control+S');
   }
 

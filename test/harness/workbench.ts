@@ -78,7 +78,15 @@ export async function runCommand(page: Page, title: string, timeout = 20_000): P
   await paletteRows(page, title, timeout);
   await widget.locator('.monaco-list-row.focused', { hasText: title }).waitFor({ timeout });
   await page.keyboard.press('Enter');
-  await widget.waitFor({ state: 'hidden', timeout });
+  // The palette closes; or a command that asks at once (a project picker) reuses the same widget
+  // without a hidden moment to catch: then the input no longer holds the `>` command query.
+  const input = widget.locator('input.input');
+  const end = Date.now() + timeout;
+  while (await widget.isVisible()) {
+    if (!(await input.inputValue().catch(() => '>')).startsWith('>')) return;
+    if (Date.now() > end) throw new Error(`the palette stayed open after running "${title}"`);
+    await page.waitForTimeout(50);
+  }
 }
 
 /** Rows the command palette offers for `text` (palette is left open; press Escape to close). */

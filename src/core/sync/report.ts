@@ -1,5 +1,5 @@
 /** What a sync round did, and the words for it. */
-import type { CollectionKind } from '../model';
+import { COLLECTION_KINDS, type CollectionKind } from '../model';
 
 export interface PulledCounts {
   added: number;
@@ -47,7 +47,7 @@ export function emptyReport(now: number): RoundReport {
 /** Two rounds told as one (a round that ran before another, then that one): counts add up, the state is the later's. */
 export function combineReports(earlier: RoundReport, later: RoundReport): RoundReport {
   const pulled = {} as RoundReport['pulled'];
-  for (const kind of ['projects', 'messages', 'files'] as const) {
+  for (const kind of COLLECTION_KINDS) {
     const a = earlier.pulled[kind];
     const b = later.pulled[kind];
     pulled[kind] = {

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { untilAnswered } from '../quickInput';
+import { acceptWhenValid, stepInputBox, untilAnswered } from '../quickInput';
 import { BACK, type PromptStep, type Prompter } from './signInSteps';
 
 /**
@@ -9,27 +9,15 @@ import { BACK, type PromptStep, type Prompter } from './signInSteps';
  */
 export class InputBoxPrompter implements Prompter {
   ask(step: PromptStep): Promise<string | typeof BACK | undefined> {
-    const input = vscode.window.createInputBox();
-    input.title = step.title;
-    input.step = step.step;
-    input.totalSteps = step.totalSteps;
-    input.prompt = step.prompt;
-    input.placeholder = step.placeholder;
-    input.value = step.value;
+    const input = stepInputBox(step);
     input.password = step.password;
-    input.ignoreFocusOut = true;
-    input.buttons = step.step > 1 ? [vscode.QuickInputButtons.Back] : [];
     input.validationMessage = step.message ? { message: step.message, severity: vscode.InputBoxValidationSeverity.Error } : undefined;
     return untilAnswered(input, BACK, (finish) => [
       input.onDidChangeValue((value) => {
         // The failure reason stays until the answer is edited, then live validation takes over.
         input.validationMessage = value.length > 0 || step.id === 'password' ? step.validate(value) : undefined;
       }),
-      input.onDidAccept(() => {
-        const problem = step.validate(input.value);
-        if (problem) input.validationMessage = problem;
-        else finish(input.value);
-      }),
+      acceptWhenValid(input, (value) => step.validate(value), finish),
     ]);
   }
 }

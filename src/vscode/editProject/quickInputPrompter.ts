@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { untilAnswered } from '../quickInput';
+import { acceptWhenValid, stepInputBox, untilAnswered } from '../quickInput';
 import { BACK, type ChoiceStep, type EditPrompter, type EditStep, type TextStep } from './editProjectFlow';
 
 /**
@@ -13,22 +13,10 @@ export class QuickInputEditPrompter implements EditPrompter {
   }
 
   private text(step: TextStep): Promise<string | typeof BACK | undefined> {
-    const input = vscode.window.createInputBox();
-    input.title = step.title;
-    input.step = step.step;
-    input.totalSteps = step.totalSteps;
-    input.prompt = step.prompt;
-    input.placeholder = step.placeholder;
-    input.value = step.value;
-    input.ignoreFocusOut = true;
-    input.buttons = step.step > 1 ? [vscode.QuickInputButtons.Back] : [];
+    const input = stepInputBox(step);
     return untilAnswered(input, BACK, (finish) => [
       input.onDidChangeValue((value) => (input.validationMessage = step.validate(value))),
-      input.onDidAccept(() => {
-        const problem = step.validate(input.value);
-        if (problem) input.validationMessage = problem;
-        else finish(input.value);
-      }),
+      acceptWhenValid(input, (value) => step.validate(value), finish),
     ]);
   }
 
